@@ -1,0 +1,82 @@
+"""Execute the book's notebooks with papermill (used by the Makefile and the tests).
+
+Every notebook lives in ``notebooks/<paper>/<figure>.ipynb`` and has a cell tagged
+``parameters``. Execution runs each notebook in its own folder (as nbval does) and drops the
+metadata that changes on every run (timestamps, durations), so that re-executing an unchanged
+notebook leaves an unchanged file.
+
+Command line::
+
+    python -m critbatch.notebooks --inplace                    # refresh the committed outputs
+    python -m critbatch.notebooks --out book/_notebooks        # execute into the book's staging folder
+    python -m critbatch.notebooks --out /tmp/nb -p scale smoke notebooks/interpolation/fig1-speedup.ipynb
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import paths
+
+__all__ = ["all_notebooks", "execute", "strip_volatile"]
+
+
+def all_notebooks(root: Path | None = None) -> list[Path]:
+    """Every notebook under ``<root>/notebooks``, sorted."""
+    root = root or paths.project_root()
+    return sorted(p for p in (root / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def strip_volatile(path: Path) -> None:
+    """Remove papermill's timestamps and per-cell timings from a notebook file, in place."""
+    nb = json.loads(path.read_text())
+    nb["metadata"].pop("papermill", None)
+    for cell in nb["cells"]:
+        cell["metadata"].pop("papermill", None)
+        cell["metadata"].pop("execution", None)
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+
+
+def execute(source: Path, target: Path, parameters: dict | None = None) -> None:
+    """Run ``source`` with papermill in its own folder and write the executed notebook to ``target``."""
+    import papermill
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    papermill.execute_notebook(
+        str(source), str(target), parameters=parameters or {}, kernel_name="python3",
+        cwd=str(source.parent), progress_bar=False,
+    )
+    strip_volatile(target)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m critbatch.notebooks", description=__doc__.split("\n")[0])
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--inplace", action="store_true", help="overwrite each notebook with its executed version")
+    where.add_argument("--out", type=Path, help="write executed notebooks here, keeping notebooks/'s folders")
+    parser.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="a parameter (the value is parsed as JSON if it can be, else kept as text)")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook")
+    args = parser.parse_args(argv)
+    parameters = {}
+    for name, value in args.p:
+        try:
+            parameters[name] = json.loads(value)
+        except json.JSONDecodeError:
+            parameters[name] = value
+    root = paths.project_root()
+    chosen = [p.resolve() for p in args.notebooks] or all_notebooks(root)
+    if not chosen:
+        parser.error(f"no notebooks found under {root / 'notebooks'}")
+    for source in chosen:
+        target = source if args.inplace else args.out / source.relative_to(root / "notebooks")
+        print(f"executing {source.relative_to(root)} -> {target}", file=sys.stderr, flush=True)
+        execute(source, target, parameters)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

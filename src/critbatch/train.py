@@ -1,0 +1,317 @@
+"""One training loop for every paper: a network, an optimizer, a learning-rate schedule and a
+batch-size schedule, stopped by a budget or by a target on a full-data metric.
+
+What it counts. *Steps* are optimizer updates. *SFO* (stochastic first-order oracle calls) is
+the number of examples whose gradient the optimizer asked for: ``b`` per closure call with
+backward, so an optimizer that needs two gradients per step pays ``2b``. Forward-only closure
+calls (a line search's trial points) are counted apart as ``extra_evals``, and the full-data
+passes made to measure metrics as ``measure_examples``: neither is part of SFO.
+
+The closure contract. ``closure(backward=True)`` computes the mean mini-batch loss of the
+current batch; with ``backward=True`` it also zeroes the gradients and back-propagates. Plain
+``torch.optim`` optimizers call ``closure()`` and get the usual behaviour; a line search calls
+``closure(backward=False)`` for its trial points.
+
+Robustness. A non-finite loss ends the run with status ``"diverged"`` instead of an exception.
+With a checkpoint path, the whole state (network, optimizer, batch stream, counters, log) is
+saved atomically at logging boundaries, and a new call with the same config resumes from it to
+the same result as an uninterrupted run. Host syncs happen only at logging boundaries.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+import torch
+from torch.nn import functional as F
+from tqdm import tqdm
+
+from . import data as datasets
+from . import models, optimizers, paths, schedules
+from .loader import DeviceLoader
+from .store import Result, Store, config_key
+
+__all__ = ["METRICS", "TrainConfig", "run", "train"]
+
+#: Full-data metrics the loop can measure at a logging boundary.
+METRICS = ("train_loss", "train_acc", "test_loss", "test_acc", "grad_norm")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines a training run's result (and so its store key)."""
+
+    dataset: str  # a key of critbatch.data.SOURCES
+    model: dict  # model spec, e.g. {"kind": "mlp", "hidden": [512, 256]}
+    optimizer: dict  # optimizer spec without lr, e.g. {"kind": "momentum", "momentum": 0.9}
+    lr: dict  # learning-rate schedule spec, e.g. {"kind": "constant", "value": 0.1}
+    batch_size: dict  # batch-size schedule spec (examples per step)
+    seed: int = 0  # network initialisation and batch order
+    max_steps: int | None = None  # budget in optimizer steps
+    max_epochs: float | None = None  # budget in passes over the training set
+    stop: dict | None = None  # {"metric": one of METRICS, "target": value}: stop once reached
+    eval_every: int = 1  # logging cadence, in units of eval_unit
+    eval_unit: str = "epoch"  # "epoch" or "step"
+    metrics: tuple[str, ...] = ("train_loss",)  # measured at every logging boundary
+    train_subset: int | None = None  # use this many training examples (a fixed random subset)
+    normalize: bool = False  # standardise pixels with critbatch.data.NORMALIZATION
+    augment: bool = False  # random crop (padding 4) and horizontal flip, per batch
+    sampling: str = "epoch"  # "epoch" (shuffled passes) or "replacement"
+    eval_batch: int = 1024  # batch size of the full-data measurement passes (no effect on results)
+
+    def __post_init__(self):
+        if self.max_steps is None and self.max_epochs is None:
+            raise ValueError("give a budget: max_steps, max_epochs or both")
+        if self.eval_unit not in ("epoch", "step") or self.eval_every < 1:
+            raise ValueError(f"eval_every must be >= 1 and eval_unit 'epoch' or 'step', got "
+                             f"{self.eval_every!r} {self.eval_unit!r}")
+        unknown = set(self.metrics) - set(METRICS)
+        if unknown:
+            raise ValueError(f"unknown metrics {sorted(unknown)}; known: {', '.join(METRICS)}")
+        if self.stop is not None and self.stop.get("metric") not in self.metrics:
+            raise ValueError(f"the stop metric {self.stop.get('metric')!r} must be one of metrics={self.metrics}")
+
+
+@dataclass
+class _Counters:
+    step: int = 0
+    sfo: int = 0
+    extra_evals: int = 0
+    measure_examples: int = 0
+    seconds: float = 0.0
+    status: str | None = None
+    rows: list = field(default_factory=list)
+
+
+def _subset(images: torch.Tensor, labels: torch.Tensor, size: int | None):
+    if size is None:
+        return images, labels
+    if not 0 < size <= len(labels):
+        raise ValueError(f"train_subset must be in 1..{len(labels)}, got {size}")
+    # Fixed across seeds, so that runs with different seeds see the same data.
+    idx = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))[:size]
+    return images[idx.to(images.device)], labels[idx.to(labels.device)]
+
+
+def _measure(model: torch.nn.Module, images, labels, batch: int, gradient: bool) -> dict:
+    """Mean loss and accuracy over a whole split in eval mode, and the norm of the full
+    gradient of the mean loss if ``gradient``."""
+    model.eval()
+    loss_sum = torch.zeros((), device=images.device)
+    correct = torch.zeros((), device=images.device)
+    model.zero_grad(set_to_none=True)
+    for start in range(0, len(labels), batch):
+        x, y = images[start : start + batch], labels[start : start + batch]
+        with torch.set_grad_enabled(gradient):
+            out = model(x)
+            loss = F.cross_entropy(out, y, reduction="sum")
+        if gradient:
+            (loss / len(labels)).backward()
+        loss_sum += loss.detach()
+        correct += (out.argmax(1) == y).sum()
+    result = {"loss": (loss_sum / len(labels)).item(), "acc": (correct / len(labels)).item()}
+    if gradient:
+        squares = sum((p.grad**2).sum() for p in model.parameters() if p.grad is not None)
+        result["norm"] = math.sqrt(float(squares))
+        model.zero_grad(set_to_none=True)
+    model.train()
+    return result
+
+
+def _reached(stop: dict | None, row: dict) -> bool:
+    if stop is None:
+        return False
+    value = row[stop["metric"]]
+    return value >= stop["target"] if stop["metric"].endswith("_acc") else value <= stop["target"]
+
+
+class _Session:
+    """The state of one run, and the measurements and checkpoints taken of it."""
+
+    def __init__(self, config: TrainConfig, device: torch.device, data_root, mirror):
+        self.config, self.device = config, device
+        load = lambda train: datasets.load(config.dataset, train, device=device, normalize=config.normalize,
+                                           root=data_root, mirror=mirror)
+        train_set = load(True)
+        self.images, self.labels = _subset(train_set.images, train_set.labels, config.train_subset)
+        self.test_set = load(False) if {"test_loss", "test_acc"} & set(config.metrics) else None
+        torch.manual_seed(config.seed)
+        self.model = models.build(config.model, tuple(self.images.shape[1:]), train_set.classes).to(device)
+        self.lr_at = schedules.from_spec(config.lr)
+        self.batch_at = schedules.from_spec(config.batch_size)
+        self.optimizer = optimizers.build(config.optimizer, self.model.parameters(), lr=self.lr_at(0))
+        augment = (lambda x, g: datasets.random_crop_flip(x, 4, g)) if config.augment else None
+        self.loader = DeviceLoader(self.images, self.labels, seed=config.seed, sampling=config.sampling,
+                                   augment=augment)
+        self.counters = _Counters()
+
+    @property
+    def epochs(self) -> float:
+        return self.loader.epoch + self.loader.position / self.loader.n
+
+    def budget_left(self) -> bool:
+        c = self.config
+        return (c.max_steps is None or self.counters.step < c.max_steps) and (
+            c.max_epochs is None or self.epochs < c.max_epochs)
+
+    def row(self, batch_loss: float) -> dict:
+        """A log row: counters, schedules, the mean mini-batch loss since the last row, metrics."""
+        c, metrics = self.counters, set(self.config.metrics)
+        row = {"step": c.step, "epoch": self.epochs, "sfo": c.sfo, "extra_evals": c.extra_evals,
+               "lr": self.lr_at(c.step), "batch_size": int(self.batch_at(c.step)), "batch_loss": batch_loss}
+        splits = [("train", self.images, self.labels, "grad_norm" in metrics)]
+        if self.test_set is not None:
+            splits.append(("test", self.test_set.images, self.test_set.labels, False))
+        for split, images, labels, gradient in splits:
+            names = {f"{split}_loss", f"{split}_acc"} | ({"grad_norm"} if gradient else set())
+            if not names & metrics:
+                continue
+            full = _measure(self.model, images, labels, self.config.eval_batch, gradient)
+            c.measure_examples += len(labels) * (2 if gradient else 1)
+            values = {f"{split}_loss": full["loss"], f"{split}_acc": full["acc"]}
+            if gradient:
+                values["grad_norm"] = full["norm"]
+            row.update({k: v for k, v in values.items() if k in metrics})
+        return row
+
+    def state(self) -> dict:
+        return {"key": config_key(self.config), "model": self.model.state_dict(),
+                "optimizer": self.optimizer.state_dict(), "loader": self.loader.state_dict(),
+                "torch_rng": torch.get_rng_state(), "counters": self.counters}
+
+    def restore(self, state: dict) -> None:
+        if state["key"] != config_key(self.config):
+            raise ValueError(f"checkpoint of run {state['key']} cannot resume run {config_key(self.config)}")
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.loader.load_state_dict(state["loader"])
+        torch.set_rng_state(state["torch_rng"])
+        self.counters = state["counters"]
+
+
+def _save_checkpoint(path: Path, state: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def train(
+    config: TrainConfig,
+    *,
+    device: str | torch.device = "cpu",
+    data_root: str | Path | None = None,
+    mirror: str | Path | None = None,
+    checkpoint: str | Path | None = None,
+    checkpoint_seconds: float = 60.0,
+    progress: bool = True,
+    on_log: Callable[[dict], None] | None = None,
+) -> tuple[pd.DataFrame, dict]:
+    """Train as ``config`` says; return the log (one row per logging boundary) and a summary.
+
+    ``checkpoint``: a file to save the state to, at most every ``checkpoint_seconds`` (0: at
+    every logging boundary) and at the end, and to resume from if it exists. ``on_log`` is
+    called with each new log row, after the checkpoint is written.
+    """
+    device = torch.device(device)
+    session = _Session(config, device, data_root, mirror)
+    checkpoint = Path(checkpoint) if checkpoint is not None else None
+    if checkpoint is not None and checkpoint.is_file():
+        session.restore(torch.load(checkpoint, map_location=device, weights_only=False))
+    counters, model, optimizer, loader = session.counters, session.model, session.optimizer, session.loader
+    if not counters.rows:
+        counters.rows.append({**session.row(math.nan), "seconds": 0.0})
+        counters.status = "reached" if _reached(config.stop, counters.rows[-1]) else None
+
+    batch_loss = torch.zeros((), device=device)  # sum of b * (mini-batch loss) since the last row
+    finite = torch.ones((), dtype=torch.bool, device=device)
+    examples_since, last_checkpoint, started = 0, time.monotonic(), time.perf_counter()
+    bar = tqdm(total=config.max_steps, initial=counters.step, disable=not progress,
+               desc=f"run {config_key(config)[:8]}", unit="step", leave=False)
+    while counters.status is None and session.budget_left():
+        b = int(session.batch_at(counters.step))
+        for group in optimizer.param_groups:
+            group["lr"] = session.lr_at(counters.step)
+        epoch_before = loader.epoch
+        x, y = loader.next_batch(b)
+        b = len(y)  # the last batch of an epoch may be short
+
+        def closure(backward: bool = True) -> torch.Tensor:
+            with torch.set_grad_enabled(backward):
+                loss = F.cross_entropy(model(x), y)
+            if backward:
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                counters.sfo += b
+            else:
+                counters.extra_evals += b
+            return loss
+
+        loss = optimizer.step(closure).detach()
+        counters.step += 1
+        batch_loss += loss * b
+        finite &= torch.isfinite(loss)
+        examples_since += b
+        at_end = not session.budget_left()
+        if config.eval_unit == "step":
+            due = counters.step % config.eval_every == 0
+        else:
+            due = loader.epoch != epoch_before and loader.epoch % config.eval_every == 0
+        if not (due or at_end):
+            continue
+
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        counters.seconds += time.perf_counter() - started  # training time, measurements excluded
+        if bool(finite):
+            row = session.row(batch_loss.item() / examples_since)
+            losses = [v for k, v in row.items() if k.endswith(("_loss", "_norm"))]
+            counters.status = ("diverged" if not all(map(math.isfinite, losses))
+                               else "reached" if _reached(config.stop, row) else None)
+        else:
+            row = {"step": counters.step, "epoch": session.epochs, "sfo": counters.sfo,
+                   "extra_evals": counters.extra_evals, "batch_loss": math.nan}
+            counters.status = "diverged"
+        counters.rows.append({**row, "seconds": counters.seconds})
+        batch_loss.zero_()
+        examples_since = 0
+        bar.update(counters.step - bar.n)
+        bar.set_postfix({k: f"{v:.4g}" for k, v in row.items() if k in config.metrics})
+        if checkpoint is not None and (counters.status is not None or at_end
+                                       or time.monotonic() - last_checkpoint >= checkpoint_seconds):
+            _save_checkpoint(checkpoint, session.state())
+            last_checkpoint = time.monotonic()
+        if on_log is not None:
+            on_log(row)
+        started = time.perf_counter()
+    bar.close()
+    summary = {
+        "status": counters.status or "budget",
+        "steps": counters.step,
+        "epochs": session.epochs,
+        "sfo": counters.sfo,
+        "extra_evals": counters.extra_evals,
+        "measure_examples": counters.measure_examples,
+        "seconds": counters.seconds,
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else str(device),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+    }
+    return pd.DataFrame(counters.rows), summary
+
+
+def run(config: TrainConfig, store: Store | None = None, **options) -> Result:
+    """Load the run for ``config`` from ``store`` (default: ``data/results``), or train it
+    (checkpointing to ``data/checkpoints/<key>.pt``), store it, and return it."""
+    store = store if store is not None else Store()
+    checkpoint = paths.checkpoint_dir() / f"{config_key(config)}.pt"
+    result = store.get(config, lambda: train(config, checkpoint=checkpoint, **options))
+    checkpoint.unlink(missing_ok=True)
+    return result

@@ -1,0 +1,175 @@
+"""The shared training loop, on a tiny dataset in MNIST's file format (256 train, 64 test)."""
+
+import dataclasses
+import math
+
+import pandas as pd
+import pytest
+import torch
+
+from critbatch import optimizers, train as train_module
+from critbatch.store import Store
+from critbatch.train import TrainConfig, run, train
+
+BASE = TrainConfig(
+    dataset="mnist",
+    model={"kind": "mlp", "hidden": [32]},
+    optimizer={"kind": "sgd"},
+    lr={"kind": "constant", "value": 0.05},
+    batch_size={"kind": "constant", "value": 24},
+    max_epochs=4,
+    metrics=("train_loss", "train_acc"),
+)
+
+
+@pytest.fixture
+def fit(tiny_mnist, tmp_path):
+    """train() on the tiny dataset, without a progress bar."""
+
+    def fit(config=BASE, **options):
+        return train(config, data_root=tmp_path / "data", mirror=tiny_mnist, progress=False, **options)
+
+    return fit
+
+
+def without_time(log: pd.DataFrame) -> pd.DataFrame:
+    return log.drop(columns="seconds")
+
+
+def test_loss_falls(fit):
+    log, summary = fit()
+    assert summary["status"] == "budget"
+    assert log.train_loss.iloc[-1] < 0.5 * log.train_loss.iloc[0]
+    assert log.train_acc.iloc[-1] > 0.9
+
+
+def test_steps_and_sfo_are_counted_exactly(fit):
+    # 256 examples in batches of 24: 10 full batches and one of 16 per epoch.
+    log, summary = fit()
+    assert summary["steps"] == 4 * 11 and summary["sfo"] == 4 * 256 and summary["extra_evals"] == 0
+    assert log.step.tolist() == [0, 11, 22, 33, 44] and log.sfo.tolist() == [0, 256, 512, 768, 1024]
+    assert summary["measure_examples"] == 5 * 256  # one forward pass over the training set per row
+
+
+def test_a_batch_size_that_changes_per_step(fit):
+    config = dataclasses.replace(BASE, batch_size={"kind": "piecewise_constant", "boundaries": [5, 9],
+                                                   "values": [8, 64, 100]}, max_steps=12, max_epochs=None,
+                                 eval_unit="step", eval_every=1)
+    log, summary = fit(config)
+    # Replay the schedule against the epoch boundary: 5x8 = 40, 4x64 = 256 -> the 4th is cut to
+    # 256 - 40 - 3x64 = 24 at the end of the first epoch; then 100, 100 and the rest, 56.
+    used = [8] * 5 + [64, 64, 64, 24] + [100, 100, 56]
+    assert log.sfo.diff().dropna().astype(int).tolist() == used
+    assert summary["sfo"] == sum(used) and log.batch_size.tolist()[:6] == [8] * 5 + [64]
+
+
+def test_forward_only_closure_calls_are_extra_evaluations(fit, monkeypatch):
+    """An optimizer that evaluates two trial points without gradients before its step."""
+
+    class Probe(torch.optim.SGD):
+        def step(self, closure):
+            closure(backward=False)
+            closure(backward=False)
+            return super().step(closure)
+
+    monkeypatch.setitem(optimizers._OPTIMIZERS, "probe", lambda params, lr: Probe(params, lr=lr))
+    _, summary = fit(dataclasses.replace(BASE, optimizer={"kind": "probe"}, max_epochs=1))
+    assert summary["sfo"] == 256 and summary["extra_evals"] == 2 * 256
+
+
+def test_deterministic_for_a_seed(fit):
+    a, _ = fit()
+    b, _ = fit()
+    c, _ = fit(dataclasses.replace(BASE, seed=1))
+    pd.testing.assert_frame_equal(without_time(a), without_time(b))
+    assert not a.train_loss.equals(c.train_loss)
+
+
+def test_killed_run_resumes_to_the_same_result(fit, tmp_path):
+    config = dataclasses.replace(BASE, optimizer={"kind": "momentum", "momentum": 0.9},
+                                 augment=True, eval_unit="step", eval_every=7, max_epochs=3)
+    reference, ref_summary = fit(config)
+    checkpoint = tmp_path / "run.pt"
+
+    def kill_after_three_rows(row):
+        if row["step"] >= 21:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(config, checkpoint=checkpoint, checkpoint_seconds=0, on_log=kill_after_three_rows)
+    assert checkpoint.is_file()
+    resumed, summary = fit(config, checkpoint=checkpoint, checkpoint_seconds=0)
+    pd.testing.assert_frame_equal(without_time(resumed), without_time(reference))
+    assert {k: v for k, v in summary.items() if k != "seconds"} == {
+        k: v for k, v in ref_summary.items() if k != "seconds"}
+
+
+def test_a_checkpoint_of_another_run_is_refused(fit, tmp_path):
+    checkpoint = tmp_path / "run.pt"
+    fit(dataclasses.replace(BASE, max_epochs=1), checkpoint=checkpoint)
+    with pytest.raises(ValueError, match="cannot resume run"):
+        fit(checkpoint=checkpoint)
+
+
+def test_divergence_is_recorded_not_raised(fit):
+    log, summary = fit(dataclasses.replace(BASE, lr={"kind": "constant", "value": 1e12}))
+    assert summary["status"] == "diverged"
+    assert summary["steps"] < 44
+    assert math.isnan(log.batch_loss.iloc[-1]) or not math.isfinite(log.train_loss.iloc[-1])
+
+
+def test_stop_at_a_target_on_a_full_data_metric(fit):
+    config = dataclasses.replace(BASE, stop={"metric": "train_acc", "target": 0.5}, max_epochs=50,
+                                 eval_unit="step", eval_every=2)
+    log, summary = fit(config)
+    assert summary["status"] == "reached"
+    assert log.train_acc.iloc[-1] >= 0.5 and (log.train_acc.iloc[:-1] < 0.5).all()
+    assert summary["steps"] % 2 == 0 and summary["steps"] < 50 * 11
+
+
+def test_gradient_norm_and_test_metrics(fit):
+    config = dataclasses.replace(BASE, metrics=("train_loss", "grad_norm", "test_loss", "test_acc"),
+                                 stop={"metric": "grad_norm", "target": 1e-9}, max_epochs=1)
+    log, summary = fit(config)
+    assert set(log.columns) >= {"grad_norm", "test_loss", "test_acc"} and "train_acc" not in log
+    assert (log.grad_norm > 0).all() and log.test_acc.between(0, 1).all()
+    assert summary["measure_examples"] == 2 * (2 * 256 + 64)  # two rows: gradient pass counts twice
+
+
+def test_full_gradient_norm_is_the_norm_of_the_mean_loss_gradient(tiny_mnist, tmp_path):
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
+    x, y = torch.rand(50, 1, 28, 28), torch.randint(0, 10, (50,))
+    measured = train_module._measure(model, x, y, batch=16, gradient=True)
+    torch.nn.functional.cross_entropy(model(x), y).backward()
+    expected = torch.sqrt(sum((p.grad**2).sum() for p in model.parameters()))
+    assert measured["norm"] == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_run_stores_and_then_loads(tiny_mnist, tmp_path, monkeypatch):
+    monkeypatch.setenv("CRITBATCH_CHECKPOINTS", str(tmp_path / "ckpt"))
+    store = Store(tmp_path / "results", cache_only=False)
+    config = dataclasses.replace(BASE, max_epochs=1)
+    first = run(config, store, data_root=tmp_path / "data", mirror=tiny_mnist, progress=False)
+    monkeypatch.setattr(train_module, "train", lambda *a, **k: pytest.fail("trained again"))
+    second = run(config, store)
+    pd.testing.assert_frame_equal(first.log, second.log)
+    assert not any((tmp_path / "ckpt").glob("*.pt"))  # the finished run's checkpoint is gone
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"max_epochs": None}, "give a budget"),
+    ({"eval_unit": "minute"}, "eval_unit"),
+    ({"metrics": ("train_loss", "top5")}, "unknown metrics"),
+    ({"stop": {"metric": "test_acc", "target": 0.9}}, "stop metric"),
+])
+def test_bad_configs_are_named(change, message):
+    with pytest.raises(ValueError, match=message):
+        dataclasses.replace(BASE, **change)
+
+
+def test_unknown_kinds_are_named(fit):
+    with pytest.raises(ValueError, match="unknown optimizer kind 'lion'"):
+        fit(dataclasses.replace(BASE, optimizer={"kind": "lion"}))
+    with pytest.raises(ValueError, match="unknown model kind 'vit'"):
+        fit(dataclasses.replace(BASE, model={"kind": "vit"}))
