@@ -121,3 +121,16 @@ def test_bad_parameters_are_named():
         theory.practical_step(2, beta=1.0, lam1=1e-5, n=100)
     with pytest.raises(ValueError, match="lamn > 0"):
         theory.iteration_ratio(2, beta=1.0, lam1=0.1, lamn=0.0)
+
+
+def test_kernel_spectrum_of_a_linear_kernel_is_the_covariance_spectrum():
+    x = np.random.default_rng(0).standard_normal((30, 8))
+    spectrum = theory.kernel_spectrum(x @ x.T)
+    covariance = np.linalg.eigvalsh(x.T @ x / 30)  # H = (1/n) sum_i x_i x_i^T
+    assert spectrum.beta == pytest.approx(np.max(np.sum(x**2, axis=1)))
+    assert spectrum.lambda_1 == pytest.approx(covariance[-1])
+    assert spectrum.lambda_n == pytest.approx(0, abs=1e-12)  # n > d: K/n is singular
+    assert theory.kernel_spectrum(x[:5] @ x[:5].T).lambda_n == pytest.approx(
+        np.linalg.eigvalsh(x[:5].T @ x[:5] / 5)[-5])  # n < d: the smallest non-zero eigenvalue
+    with pytest.raises(ValueError, match="symmetric square"):
+        theory.kernel_spectrum(np.ones((3, 4)))

@@ -22,14 +22,18 @@ feasibility constraint as :math:`\eta < \beta/m + (m-1)\lambda_1/m` where Theore
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.typing import ArrayLike
 
 __all__ = [
+    "Spectrum",
     "contraction",
     "contraction_bound",
     "critical_batch",
     "iteration_ratio",
+    "kernel_spectrum",
     "max_stable_step",
     "optimal_contraction",
     "optimal_step",
@@ -40,6 +44,31 @@ __all__ = [
     "speedup_limit",
     "switch_step",
 ]
+
+
+class Spectrum(NamedTuple):
+    """The constants of the theory for one data set: :math:`\\beta`, :math:`\\lambda_1`, :math:`\\lambda_n`."""
+
+    beta: float
+    lambda_1: float
+    lambda_n: float
+
+
+def kernel_spectrum(kernel_matrix: ArrayLike) -> Spectrum:
+    r""":math:`\beta = \max_i K_{ii}` and the extreme eigenvalues of :math:`H`, i.e. of :math:`K/n`.
+
+    A dense symmetric eigensolver in float64: exact, and fine up to a few thousand points.
+    For a linear kernel :math:`K = XX^T` these are :math:`\max_i \|x_i\|^2` and the extreme
+    eigenvalues of :math:`X^T X / n` on the span of the data.
+
+    >>> kernel_spectrum(np.eye(4))
+    Spectrum(beta=1.0, lambda_1=0.25, lambda_n=0.25)
+    """
+    k = np.asarray(kernel_matrix, dtype=np.float64)
+    if k.ndim != 2 or k.shape[0] != k.shape[1] or not np.allclose(k, k.T):
+        raise ValueError(f"need a symmetric square kernel matrix, got shape {k.shape}")
+    eig = np.linalg.eigvalsh(k / len(k))
+    return Spectrum(float(k.diagonal().max()), float(eig[-1]), float(eig[0]))
 
 
 def _check(beta: float, lam1: float, lamn: float = 0.0) -> None:

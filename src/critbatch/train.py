@@ -137,8 +137,10 @@ class _Session:
 
     def __init__(self, config: TrainConfig, device: torch.device, data_root, mirror):
         self.config, self.device = config, device
-        load = lambda train: datasets.load(config.dataset, train, device=device, normalize=config.normalize,
-                                           root=data_root, mirror=mirror)
+        def load(train: bool) -> datasets.Dataset:
+            return datasets.load(config.dataset, train, device=device, normalize=config.normalize,
+                                 root=data_root, mirror=mirror)
+
         train_set = load(True)
         self.images, self.labels = _subset(train_set.images, train_set.labels, config.train_subset)
         self.test_set = load(False) if {"test_loss", "test_acc"} & set(config.metrics) else None
@@ -224,7 +226,9 @@ def train(
     session = _Session(config, device, data_root, mirror)
     checkpoint = Path(checkpoint) if checkpoint is not None else None
     if checkpoint is not None and checkpoint.is_file():
-        session.restore(torch.load(checkpoint, map_location=device, weights_only=False))
+        # Load to the CPU: RNG states must stay there; the model and the optimizer copy their
+        # tensors to the parameters' device themselves.
+        session.restore(torch.load(checkpoint, map_location="cpu", weights_only=False))
     counters, model, optimizer, loader = session.counters, session.model, session.optimizer, session.loader
     if not counters.rows:
         counters.rows.append({**session.row(math.nan), "seconds": 0.0})
