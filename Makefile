@@ -2,6 +2,7 @@
 #   make test        the whole test suite (what CI runs)
 #   make book        execute every notebook with papermill, then build the HTML book
 #   make notebooks   re-execute the committed notebooks in place (refreshes their outputs)
+#   make results     train every missing reduced-scale run into data/results, then `make notebooks`
 #   make smoke       execute every notebook at the smoke scale into build/smoke
 #   make constraints re-pin constraints.txt from the current .venv
 #   make clean       remove build outputs (keeps .venv and downloaded data)
@@ -18,7 +19,7 @@ ifneq ($(wildcard ../shared/datasets),)
 export CRITBATCH_MIRROR ?= $(abspath ../shared/datasets)
 endif
 
-.PHONY: setup test book notebooks smoke constraints clean
+.PHONY: setup test book notebooks results smoke constraints clean
 
 setup: $(STAMP) $(MATHJAX)
 
@@ -46,6 +47,10 @@ book: setup
 
 notebooks: setup
 	CRITBATCH_CACHE_ONLY=1 $(BIN)/python -m critbatch.notebooks --inplace
+
+results: setup
+	$(BIN)/python -m critbatch.notebooks --out build/training
+	$(MAKE) notebooks
 
 smoke: setup
 	CRITBATCH_RESULTS=$(abspath build/smoke/results) $(BIN)/python -m critbatch.notebooks \

@@ -41,7 +41,8 @@ def html(tmp_path_factory) -> Path:
 def test_every_figure_is_shown_and_no_error(html, notebook):
     page = (html / "_notebooks" / notebook.relative_to(ROOT / "notebooks")).with_suffix(".html").read_text()
     expected = images_in(notebook)
-    assert expected >= 1, f"{notebook.name} shows no figure"
+    if notebook.stem.startswith("fig"):
+        assert expected >= 1, f"{notebook.name} shows no figure"
     assert len(re.findall(r"<img [^>]*src=\"[^\"]*_images/", page)) >= expected
     for marker in ("Traceback", "output error", "output stderr"):
         assert marker not in page

@@ -41,8 +41,10 @@ __all__ = [
     "Dataset",
     "NORMALIZATION",
     "SOURCES",
+    "FEATURE_SETS",
     "fetch",
     "load",
+    "load_features",
     "random_crop_flip",
 ]
 
@@ -237,6 +239,43 @@ def load(
         x = (x - mean) / std
     y = torch.from_numpy(labels).to(device)
     return Dataset(x, y, SOURCES[name].classes)
+
+
+#: Feature sets of Ma et al.'s kernel experiments that cannot be downloaded.
+FEATURE_SETS = {
+    "timit": "TIMIT (LDC93S1) acoustic frame features; TIMIT is licensed by the Linguistic Data "
+             "Consortium and cannot be redistributed",
+    "hint-s": "HINT-S speech-in-noise features (Healy et al. 2013); not publicly distributed",
+}
+
+
+def load_features(
+    name: str, *, root: str | Path | None = None, device: str | torch.device = "cpu"
+) -> tuple[Dataset, Dataset]:
+    """The (train, test) splits of a feature set of :data:`FEATURE_SETS`, prepared by the user.
+
+    The file ``<root>/<name>/<name>.npz`` must hold ``x_train`` and ``x_test`` (float, one row
+    of features per example) and ``y_train`` and ``y_test`` (integer class labels).
+    """
+    if name not in FEATURE_SETS:
+        raise ValueError(f"unknown feature set {name!r}; known: {', '.join(FEATURE_SETS)}")
+    path = Path(root or paths.data_root()) / name / f"{name}.npz"
+    if not path.is_file():
+        raise DataUnavailable(
+            f"{name}: {path} does not exist. {FEATURE_SETS[name]}, so critbatch cannot fetch it. "
+            f"To run the paper-scale configuration, obtain the data under its licence, extract "
+            f"the features, and save them with numpy.savez({path.name!r}, x_train=..., "
+            f"y_train=..., x_test=..., y_test=...) in {path.parent}. The reduced-scale notebooks "
+            f"use a labelled substitute instead."
+        )
+    with np.load(path) as f:
+        splits = [(f[f"x_{s}"], f[f"y_{s}"]) for s in ("train", "test")]
+    classes = int(max(y.max() for _, y in splits)) + 1
+    return tuple(
+        Dataset(torch.as_tensor(x, dtype=torch.float32, device=device),
+                torch.as_tensor(y, dtype=torch.int64, device=device), classes)
+        for x, y in splits
+    )
 
 
 def random_crop_flip(images: torch.Tensor, padding: int, generator: torch.Generator) -> torch.Tensor:

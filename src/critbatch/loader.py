@@ -61,8 +61,9 @@ class DeviceLoader:
             return torch.empty(0, dtype=torch.long, device=self.device)
         return torch.randperm(self.n, device=self.device, generator=self.generator)
 
-    def next_batch(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """The next batch of at most ``batch_size`` examples (exactly that many with replacement)."""
+    def next_indices(self, batch_size: int) -> torch.Tensor:
+        """The indices of the next batch: at most ``batch_size`` of them (exactly that many with
+        replacement)."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         if self.sampling == "replacement":
@@ -74,6 +75,11 @@ class DeviceLoader:
             self.position += len(idx)
             if self.position == self.n:
                 self.epoch, self.position, self.order = self.epoch + 1, 0, self._permutation()
+        return idx
+
+    def next_batch(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next batch of examples, augmented if the loader has an augmentation."""
+        idx = self.next_indices(batch_size)
         x = self.images[idx]
         if self.augment is not None:
             x = self.augment(x, self.generator)

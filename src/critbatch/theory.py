@@ -39,6 +39,7 @@ __all__ = [
     "optimal_step",
     "practical_contraction",
     "practical_critical_batch",
+    "practical_speedup",
     "practical_step",
     "speedup",
     "speedup_limit",
@@ -193,6 +194,17 @@ def practical_contraction(m: ArrayLike, beta: float, lam1: float, lamn: float, n
         1 - m * lamn / (beta * (1 + (m - 1) / n)),
         1 - 4 * m * (m - 1) * lam1 * lamn / (beta + (m - 1) * (lam1 + beta / n)) ** 2,
     )
+
+
+def practical_speedup(m: ArrayLike, beta: float, lam1: float, n: int) -> np.ndarray:
+    r"""Speed-up over batch 1 of SGD with the steps of eq. 11: :math:`(1 - \hat g(m))/(1 - \hat g(1))`.
+
+    :math:`1 - \hat g(m)` (eq. 12) is proportional to :math:`\lambda_n`, which cancels: this is the
+    analogue of :math:`s(m)` for the steps the experiments use, and needs no :math:`\lambda_n`.
+    """
+    m = np.asarray(m, float)
+    lamn = beta / n  # any value in (0, lam1) gives the same ratio
+    return (1 - practical_contraction(m, beta, lam1, lamn, n)) / (1 - practical_contraction(1, beta, lam1, lamn, n))
 
 
 def speedup(m: ArrayLike, beta: float, lam1: float, lamn: float) -> np.ndarray:
