@@ -85,9 +85,13 @@ def test_deterministic_for_a_seed(fit):
     assert not a.train_loss.equals(c.train_loss)
 
 
-def test_killed_run_resumes_to_the_same_result(fit, tmp_path):
-    config = dataclasses.replace(BASE, optimizer={"kind": "momentum", "momentum": 0.9},
-                                 augment=True, eval_unit="step", eval_every=7, max_epochs=3)
+@pytest.mark.parametrize("optimizer, lr", [
+    ({"kind": "momentum", "momentum": 0.9}, BASE.lr),
+    ({"kind": "armijo", "reset": "grow", "steps_per_epoch": "auto"}, None),
+])
+def test_killed_run_resumes_to_the_same_result(fit, tmp_path, optimizer, lr):
+    config = dataclasses.replace(BASE, optimizer=optimizer, lr=lr, augment=True, eval_unit="step",
+                                 eval_every=7, max_epochs=3)
     reference, ref_summary = fit(config)
     checkpoint = tmp_path / "run.pt"
 
@@ -173,3 +177,20 @@ def test_unknown_kinds_are_named(fit):
         fit(dataclasses.replace(BASE, optimizer={"kind": "lion"}))
     with pytest.raises(ValueError, match="unknown model kind 'vit'"):
         fit(dataclasses.replace(BASE, model={"kind": "vit"}))
+
+
+def test_armijo_trains_and_logs_its_step_sizes(fit):
+    config = dataclasses.replace(BASE, optimizer={"kind": "armijo", "c": 0.1, "reset": "grow",
+                                                  "steps_per_epoch": "auto"}, lr=None, max_epochs=2)
+    log, summary = fit(config)
+    assert log.train_loss.iloc[-1] < 0.5 * log.train_loss.iloc[0]
+    assert [len(s) for s in log.step_sizes.iloc[1:]] == [11, 11]  # one per step since the last row
+    assert summary["extra_evals"] >= summary["sfo"]  # at least one trial forward per step
+    assert log.lr.isna().all()
+
+
+def test_lr_schedule_is_required_exactly_when_needed():
+    with pytest.raises(ValueError, match="lr schedule exactly when"):
+        dataclasses.replace(BASE, lr=None)
+    with pytest.raises(ValueError, match="lr schedule exactly when"):
+        dataclasses.replace(BASE, optimizer={"kind": "armijo", "reset": "constant"})

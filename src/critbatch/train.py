@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import torch
 from torch.nn import functional as F
@@ -51,7 +52,8 @@ class TrainConfig:
     dataset: str  # a key of critbatch.data.SOURCES
     model: dict  # model spec, e.g. {"kind": "mlp", "hidden": [512, 256]}
     optimizer: dict  # optimizer spec without lr, e.g. {"kind": "momentum", "momentum": 0.9}
-    lr: dict  # learning-rate schedule spec, e.g. {"kind": "constant", "value": 0.1}
+    lr: dict | None  # learning-rate schedule spec, e.g. {"kind": "constant", "value": 0.1};
+    #                  None for optimizers that find their own step (critbatch.optimizers.SCHEDULE_FREE)
     batch_size: dict  # batch-size schedule spec (examples per step)
     seed: int = 0  # network initialisation and batch order
     max_steps: int | None = None  # budget in optimizer steps
@@ -75,6 +77,9 @@ class TrainConfig:
         unknown = set(self.metrics) - set(METRICS)
         if unknown:
             raise ValueError(f"unknown metrics {sorted(unknown)}; known: {', '.join(METRICS)}")
+        if (self.lr is None) != (self.optimizer.get("kind") in optimizers.SCHEDULE_FREE):
+            raise ValueError(f"give an lr schedule exactly when the optimizer needs one "
+                             f"({self.optimizer.get('kind')!r} with lr={self.lr!r})")
         if self.stop is not None and self.stop.get("metric") not in self.metrics:
             raise ValueError(f"the stop metric {self.stop.get('metric')!r} must be one of metrics={self.metrics}")
 
@@ -146,9 +151,11 @@ class _Session:
         self.test_set = load(False) if {"test_loss", "test_acc"} & set(config.metrics) else None
         torch.manual_seed(config.seed)
         self.model = models.build(config.model, tuple(self.images.shape[1:]), train_set.classes).to(device)
-        self.lr_at = schedules.from_spec(config.lr)
+        self.lr_at = schedules.from_spec(config.lr) if config.lr is not None else None
         self.batch_at = schedules.from_spec(config.batch_size)
-        self.optimizer = optimizers.build(config.optimizer, self.model.parameters(), lr=self.lr_at(0))
+        first_epoch = math.ceil(len(self.labels) / int(self.batch_at(0)))
+        self.optimizer = optimizers.build(config.optimizer, self.model.parameters(),
+                                          lr=self.lr_at(0) if self.lr_at else None, steps_per_epoch=first_epoch)
         augment = (lambda x, g: datasets.random_crop_flip(x, 4, g)) if config.augment else None
         self.loader = DeviceLoader(self.images, self.labels, seed=config.seed, sampling=config.sampling,
                                    augment=augment)
@@ -167,7 +174,8 @@ class _Session:
         """A log row: counters, schedules, the mean mini-batch loss since the last row, metrics."""
         c, metrics = self.counters, set(self.config.metrics)
         row = {"step": c.step, "epoch": self.epochs, "sfo": c.sfo, "extra_evals": c.extra_evals,
-               "lr": self.lr_at(c.step), "batch_size": int(self.batch_at(c.step)), "batch_loss": batch_loss}
+               "lr": self.lr_at(c.step) if self.lr_at else math.nan, "batch_size": int(self.batch_at(c.step)),
+               "batch_loss": batch_loss}
         splits = [("train", self.images, self.labels, "grad_norm" in metrics)]
         if self.test_set is not None:
             splits.append(("test", self.test_set.images, self.test_set.labels, False))
@@ -234,6 +242,8 @@ def train(
         counters.rows.append({**session.row(math.nan), "seconds": 0.0})
         counters.status = "reached" if _reached(config.stop, counters.rows[-1]) else None
 
+    # Per-step step sizes of optimizers that choose them (ArmijoSGD), logged with each row.
+    step_sizes = [] if hasattr(optimizer, "last_step_size") else None
     batch_loss = torch.zeros((), device=device)  # sum of b * (mini-batch loss) since the last row
     finite = torch.ones((), dtype=torch.bool, device=device)
     examples_since, last_checkpoint, started = 0, time.monotonic(), time.perf_counter()
@@ -241,8 +251,9 @@ def train(
                desc=f"run {config_key(config)[:8]}", unit="step", leave=False)
     while counters.status is None and session.budget_left():
         b = int(session.batch_at(counters.step))
-        for group in optimizer.param_groups:
-            group["lr"] = session.lr_at(counters.step)
+        if session.lr_at is not None:
+            for group in optimizer.param_groups:
+                group["lr"] = session.lr_at(counters.step)
         epoch_before = loader.epoch
         x, y = loader.next_batch(b)
         b = len(y)  # the last batch of an epoch may be short
@@ -260,6 +271,8 @@ def train(
 
         loss = optimizer.step(closure).detach()
         counters.step += 1
+        if step_sizes is not None:
+            step_sizes.append(optimizer.last_step_size)
         batch_loss += loss * b
         finite &= torch.isfinite(loss)
         examples_since += b
@@ -283,6 +296,9 @@ def train(
             row = {"step": counters.step, "epoch": session.epochs, "sfo": counters.sfo,
                    "extra_evals": counters.extra_evals, "batch_loss": math.nan}
             counters.status = "diverged"
+        if step_sizes is not None:
+            row["step_sizes"] = np.asarray(step_sizes, dtype=np.float32)
+            step_sizes.clear()
         counters.rows.append({**row, "seconds": counters.seconds})
         batch_loss.zero_()
         examples_since = 0
