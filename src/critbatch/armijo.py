@@ -107,6 +107,12 @@ class ArmijoSGD(Optimizer):
         return self.state["line_search"]
 
     @property
+    def counts(self) -> dict:
+        """Trials (forward passes of the line search), failed trials and fallback steps so far."""
+        s = self._search
+        return {"trials": s["trials"], "failed_trials": s["failed_trials"], "fallbacks": s["fallbacks"]}
+
+    @property
     def last_step_size(self) -> float | None:
         """The step size of the last step (the fallback step if the search failed)."""
         return self._search["step_size"]
@@ -130,6 +136,12 @@ class ArmijoSGD(Optimizer):
         if s["steps"] % (options["steps_per_epoch"] or 1) == 0:
             s["block_mean"], s["block_sum"] = s["block_sum"] / (options["steps_per_epoch"] or 1), 0.0
 
+    @staticmethod
+    def _move(params: list, saved: list, grads: list, step_size: float) -> None:
+        """Set every parameter to its saved value minus ``step_size`` times its gradient."""
+        torch._foreach_copy_(params, saved)
+        torch._foreach_add_(params, grads, alpha=-step_size)
+
     @torch.no_grad()
     def step(self, closure: Callable[..., torch.Tensor]) -> torch.Tensor:
         """One SGD step with a step size found by the line search; returns the mini-batch loss
@@ -141,15 +153,13 @@ class ArmijoSGD(Optimizer):
         params = [p for g in self.param_groups for p in g["params"] if p.grad is not None]
         grads = [p.grad for p in params]
         saved = [self._saved.setdefault(p, torch.empty_like(p)) for p in params]
-        for w, p in zip(saved, params):
-            w.copy_(p)
-        grad_norm_sq = sum((g * g).sum() for g in grads) if grads else torch.zeros(())
+        torch._foreach_copy_(saved, params)  # multi-tensor kernels: a few launches, not one per tensor
+        grad_norm_sq = torch.stack(torch._foreach_norm(grads)).square().sum() if grads else torch.zeros(())
         options = self.param_groups[0]
         s = self._search
         step_size = self._trial(options)
         for _ in range(options["max_backtracks"]):
-            for p, w, g in zip(params, saved, grads):
-                torch.add(w, g, alpha=-step_size, out=p)
+            self._move(params, saved, grads, step_size)
             s["trials"] += 1
             if armijo_holds(loss.detach(), closure(backward=False), step_size, options["c"], grad_norm_sq):
                 break
@@ -158,7 +168,6 @@ class ArmijoSGD(Optimizer):
         else:
             step_size = options["fallback_step"]
             s["fallbacks"] += 1
-            for p, w, g in zip(params, saved, grads):
-                torch.add(w, g, alpha=-step_size, out=p)
+            self._move(params, saved, grads, step_size)
         self._record(step_size, options)
         return loss

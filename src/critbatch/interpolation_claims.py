@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import quoted, theory
+from .claims import claim
 from .interpolation import iterations_relative_to_gd
 
 __all__ = ["critical_batches", "figure3", "figure4", "figure5", "figure6", "speedups"]
@@ -19,11 +20,6 @@ __all__ = ["critical_batches", "figure3", "figure4", "figure5", "figure6", "spee
 QUOTED = {p["problem"]: p for p in quoted.INTERPOLATION_PROBLEMS}
 #: "For both MNIST and TIMIT ... less than 4 times iterations. For HINT-S ... less than 8 times."
 GD_FACTOR = {"MNIST": 4, "HINT-S": 8, "TIMIT": 4}
-
-
-def _row(figure, data, claim, paper, ours, holds) -> dict:
-    return {"figure": figure, "data": data, "claim": claim, "paper": paper, "ours": ours,
-            "verdict": "reproduced" if holds else "not reproduced"}
 
 
 def _logs(results) -> list[pd.DataFrame]:
@@ -38,9 +34,9 @@ def critical_batches(runs: dict) -> pd.DataFrame:
         s = by_label["GD"][0].summary
         paper = QUOTED[name]
         ours = s["beta"] / s["lambda_1"] + 1
-        rows.append(_row("5 titles", name, "λ1 of K/n (test: within 5%)", f"{paper['lambda_1']}", f"{s['lambda_1']:.4f}",
+        rows.append(claim("5 titles", name, "λ1 of K/n (test: within 5%)", f"{paper['lambda_1']}", f"{s['lambda_1']:.4f}",
                          abs(s["lambda_1"] - paper["lambda_1"]) <= 0.05 * paper["lambda_1"]))
-        rows.append(_row("5 titles", name, "m* = β/λ1 + 1, rounded (test: within 1)", f"≈ {paper['m_star']}",
+        rows.append(claim("5 titles", name, "m* = β/λ1 + 1, rounded (test: within 1)", f"≈ {paper['m_star']}",
                          f"{ours:.2f} → {round(ours)}", abs(round(ours) - paper["m_star"]) <= 1))
     return pd.DataFrame(rows)
 
@@ -56,11 +52,11 @@ def figure4(runs: dict) -> pd.DataFrame:
         length = int(gd.iteration.iloc[-1])
         gd_iterations = (length // 20, length // 10, length // 5)
         factors = [iterations_relative_to_gd(gd, _logs(r["m = m*"]), t) for t in gd_iterations]
-        rows.append(_row("4", name, f"iterations of m* / GD's, to GD's error after {gd_iterations} steps",
+        rows.append(claim("4", name, f"iterations of m* / GD's, to GD's error after {gd_iterations} steps",
                          f"< {GD_FACTOR[name]}", ", ".join(f"{f:.2f}" for f in factors),
                          all(f < GD_FACTOR[name] for f in factors)))
         close = [iterations_relative_to_gd(gd, _logs(r["m = 16 m*"]), t) for t in gd_iterations]
-        rows.append(_row("4", name, "16 m* ≈ GD: its iterations / GD's, to the same errors "
+        rows.append(claim("4", name, "16 m* ≈ GD: its iterations / GD's, to the same errors "
                          "(test: ≤ 1.25; below 1 is faster than GD)", "nearly identical",
                          ", ".join(f"{f:.2f}" for f in close), all(f <= 1.25 for f in close)))
     return pd.DataFrame(rows)
@@ -79,14 +75,14 @@ def figure5(runs: dict) -> pd.DataFrame:
         whole = means[means.index >= 1]
         lowest = (whole.idxmin(axis=1) == "m = 1").mean()
         excess = float((whole["m = 1"] / whole.min(axis=1)).max() - 1)
-        rows.append(_row("5", name, "m = 1 lowest at every epoch: share of epochs where it is, and its largest "
+        rows.append(claim("5", name, "m = 1 lowest at every epoch: share of epochs where it is, and its largest "
                          "excess over the lowest (test: ≤ 5%)", "every epoch",
                          f"{lowest:.0%}; {excess:.1%}", excess <= 0.05))
         ratio = _final(r["m = m*"], "train_mse") / _final(r["m = 1"], "train_mse")
-        rows.append(_row("5", name, "linear scaling: error of m* / error of m = 1, last epoch (test: ≤ 2)",
+        rows.append(claim("5", name, "linear scaling: error of m* / error of m = 1, last epoch (test: ≤ 2)",
                          "small difference", f"{ratio:.2f}", ratio <= 2))
         saturation = _final(r["m = 16 m*"], "train_mse") / _final(r["m = m*"], "train_mse")
-        rows.append(_row("5", name, "saturation: error of 16 m* / error of m*, last epoch (test: ≥ 4)",
+        rows.append(claim("5", name, "saturation: error of 16 m* / error of m*, last epoch (test: ≥ 4)",
                          "top lines saturate", f"{saturation:.1f}", saturation >= 4))
     return pd.DataFrame(rows)
 
@@ -98,7 +94,7 @@ def figure6(runs: dict) -> pd.DataFrame:
         final = pd.DataFrame({label: {"train": _final(res, "train_mse"), "test": _final(res, "test_mse")}
                               for label, res in r.items()}).T
         rho = final["train"].corr(final["test"], method="spearman")
-        rows.append(_row("6", name, "test error ranks the batch sizes as training error does (Spearman ρ, test: ≥ 0.9)",
+        rows.append(claim("6", name, "test error ranks the batch sizes as training error does (Spearman ρ, test: ≥ 0.9)",
                          "consistent", f"{rho:.2f}", rho >= 0.9))
     return pd.DataFrame(rows)
 
@@ -110,9 +106,9 @@ def figure3(runs: dict, threshold: float = 1e-2) -> pd.DataFrame:
         log = result.log[result.log.point_losses.notna()]
         log = log[log.epoch > 0]
         below = [float((np.asarray(p) < threshold).mean()) for p in log.point_losses]
-        rows.append(_row("3", name, f"share of training points with loss < {threshold:g}, by epoch (test: > 90% by the last)",
+        rows.append(claim("3", name, f"share of training points with loss < {threshold:g}, by epoch (test: > 90% by the last)",
                          "interpolation after a few epochs", ", ".join(f"{b:.0%}" for b in below), below[-1] > 0.9))
-        rows.append(_row("3", name, "test error falls at every epoch", "consistently decreasing",
+        rows.append(claim("3", name, "test error falls at every epoch", "consistently decreasing",
                          ", ".join(f"{t:.3f}" for t in log.test_mse), bool(np.all(np.diff(log.test_mse) < 0))))
     return pd.DataFrame(rows)
 
@@ -138,10 +134,10 @@ def speedups(runs: dict) -> tuple[pd.DataFrame, dict]:
         m_star = theory.critical_batch(beta, lambda_1, beta / n)
         small = table[table.index <= m_star]
         linear = float((small["measured t(1)/t(m)"] / small.index).min())
-        rows.append(_row("2 (ours)", name, f"linear scaling below m* = {m_star:.1f}: min of measured speed-up / m "
+        rows.append(claim("2 (ours)", name, f"linear scaling below m* = {m_star:.1f}: min of measured speed-up / m "
                          f"(error {float(level):g}; test: ≥ 0.7)", "≈ 1", f"{linear:.2f}", linear >= 0.7))
         top = float(table["measured t(1)/t(m)"].iloc[-1])
         limit = theory.speedup_limit(beta, lambda_1, beta / n)
-        rows.append(_row("2 (ours)", name, "saturation: measured t(1)/t(n) against 4β/λ1 (test: within a factor 2)",
+        rows.append(claim("2 (ours)", name, "saturation: measured t(1)/t(n) against 4β/λ1 (test: within a factor 2)",
                          f"{limit:.1f}", f"{top:.1f}", limit / 2 <= top <= 2 * limit))
     return pd.DataFrame(rows), tables

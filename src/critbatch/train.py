@@ -299,6 +299,7 @@ def train(
         if step_sizes is not None:
             row["step_sizes"] = np.asarray(step_sizes, dtype=np.float32)
             step_sizes.clear()
+        row.update(getattr(optimizer, "counts", {}))  # e.g. the line search's trials
         counters.rows.append({**row, "seconds": counters.seconds})
         batch_loss.zero_()
         examples_since = 0

@@ -1,0 +1,115 @@
+"""The experiments of Tsukada & Iiduka (arXiv 2307.13831), defined once for every notebook.
+
+For each batch size b = 2^2 ... 2^10 and each of six optimizers, a run trains from scratch and
+stops once a target is reached; K(b) is the number of steps to the first check that meets it,
+N(b) the examples whose gradients were computed by then (the SFO complexity), and the critical
+batch size the b with the smallest N.
+
+The stopping rule is the paper's: training accuracy >= 0.97 on MNIST (0.99 on CIFAR). We measure
+it on the whole training set (the official code uses its first 1,024 examples), every quarter
+epoch. SGD+Armijo runs on to 0.99 so that the same runs give the figure at a second, stricter
+target. SGD+Armijo uses the paper's c = 0.05, delta = 0.9, growth factor gamma = 2 per epoch
+(the ``grow`` reset) and the cap 10; the first trial step, 1, is the arXiv-era code's.
+Baselines follow the arXiv-era code (Jul-Nov 2023): constant steps, no augmentation or
+normalisation, no weight decay except AdamW's default 0.01; RMSProp, absent from that code,
+takes the TMLR code's 1e-3.
+
+This edition defines the MNIST + MLP (784-512-256-10) experiments, on the paper's own data and
+scale; the CIFAR-10/100 ResNet-34 ones need a GPU and come later.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from . import scales
+from .train import TrainConfig
+
+__all__ = ["BATCH_SIZES", "OPTIMIZERS", "TARGETS", "curve_runs", "first_reach", "step_size_runs", "sweep_runs",
+           "targets"]
+
+#: name -> (optimizer spec, learning-rate schedule spec or None)
+OPTIMIZERS = {
+    "SGD+Armijo": ({"kind": "armijo", "c": 0.05, "init_step_size": 1.0, "shrink": 0.9, "reset": "grow",
+                    "steps_per_epoch": "auto", "max_step_size": 10.0}, None),
+    "SGD": ({"kind": "sgd"}, {"kind": "constant", "value": 0.1}),
+    "Momentum": ({"kind": "momentum", "momentum": 0.9}, {"kind": "constant", "value": 0.1}),
+    "Adam": ({"kind": "adam"}, {"kind": "constant", "value": 1e-3}),
+    "AdamW": ({"kind": "adamw", "weight_decay": 0.01}, {"kind": "constant", "value": 1e-3}),
+    "RMSProp": ({"kind": "rmsprop"}, {"kind": "constant", "value": 1e-3}),
+}
+BATCH_SIZES = [2**k for k in range(2, 11)]
+TARGETS = (0.97, 0.99)  # training accuracy; the second for SGD+Armijo only
+MLP = {"kind": "mlp", "hidden": [512, 256]}
+
+
+def _mnist(scale: str) -> dict:
+    """Data, budget and batch sizes of the MNIST experiments at ``scale``."""
+    return scales.pick(
+        scale,
+        smoke={"train_subset": 2048, "max_epochs": 8, "batch_sizes": [8, 64, 512], "seeds": 1,
+               "targets": (0.9, 0.95)},
+        reduced={"train_subset": None, "max_epochs": 60, "batch_sizes": BATCH_SIZES, "seeds": 3,
+                 "targets": TARGETS},
+        paper={"train_subset": None, "max_epochs": 60, "batch_sizes": BATCH_SIZES, "seeds": 3,
+               "targets": TARGETS},
+    )
+
+
+def targets(scale: str) -> tuple[float, float]:
+    """The training-accuracy targets at ``scale``: every optimizer's, and SGD+Armijo's stricter one."""
+    return _mnist(scale)["targets"]
+
+
+def _config(name: str, b: int, settings: dict, seed: int, options: dict | None = None,
+            **changes) -> TrainConfig:
+    optimizer, lr = OPTIMIZERS[name]
+    return TrainConfig(dataset="mnist", model=MLP, optimizer={**optimizer, **(options or {})}, lr=lr,
+                       batch_size={"kind": "constant", "value": b}, seed=seed,
+                       max_epochs=settings["max_epochs"], train_subset=settings["train_subset"],
+                       **changes)
+
+
+def sweep_runs(scale: str, seed: int = 0) -> dict[tuple[str, int], list[TrainConfig]]:
+    """{(optimizer, b): runs over seeds}, each stopping at its accuracy target, checked every quarter epoch."""
+    settings = _mnist(scale)
+    n = settings["train_subset"] or 60_000
+    first, second = settings["targets"]
+    runs = {}
+    for name in OPTIMIZERS:
+        target = second if name == "SGD+Armijo" else first
+        for b in settings["batch_sizes"]:
+            runs[name, b] = [
+                _config(name, b, settings, s, stop={"metric": "train_acc", "target": target},
+                        metrics=("train_loss", "train_acc"), eval_unit="step", eval_every=math.ceil(n / b / 4))
+                for s in range(seed, seed + settings["seeds"])]
+    return runs
+
+
+def first_reach(log: pd.DataFrame, target: float) -> pd.Series | None:
+    """The first log row at which the training accuracy is at or above ``target`` (None if never)."""
+    hit = log[log.train_acc >= target]
+    return hit.iloc[0] if len(hit) else None
+
+
+CURVE_METRICS = ("train_loss", "train_acc", "test_acc")
+
+
+def _curve_settings(scale: str) -> tuple[dict, int]:
+    settings = {**_mnist(scale), "max_epochs": scales.pick(scale, smoke=2, reduced=20, paper=200)}
+    return settings, scales.pick(scale, smoke=64, reduced=128, paper=128)
+
+
+def curve_runs(scale: str, seed: int = 0) -> dict[str, TrainConfig]:
+    """Each optimizer at b = 128 for a fixed number of epochs, measured every epoch."""
+    settings, b = _curve_settings(scale)
+    return {name: _config(name, b, settings, seed, metrics=CURVE_METRICS) for name in OPTIMIZERS}
+
+
+def step_size_runs(scale: str, seed: int = 0) -> dict[float, TrainConfig]:
+    """SGD+Armijo with several Armijo constants c, as :func:`curve_runs` (c = 0.05 is its run)."""
+    settings, b = _curve_settings(scale)
+    return {c: _config("SGD+Armijo", b, settings, seed, options={"c": c}, metrics=CURVE_METRICS)
+            for c in (0.01, 0.05, 0.1, 0.2, 0.3)}

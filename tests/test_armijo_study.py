@@ -1,0 +1,89 @@
+"""The experiments of Tsukada & Iiduka and the claims measured on them, on synthetic logs."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from critbatch import armijo_claims, armijo_study, sfo
+from critbatch.store import Result
+
+
+def test_sweep_definition():
+    runs = armijo_study.sweep_runs("reduced", seed=4)
+    assert len(runs) == 6 * 9 and all(len(r) == 3 for r in runs.values())
+    armijo = runs["SGD+Armijo", 64][0]
+    assert armijo.optimizer["c"] == 0.05 and armijo.optimizer["max_step_size"] == 10.0 and armijo.lr is None
+    assert armijo.stop == {"metric": "train_acc", "target": 0.99} and armijo.seed == 4
+    sgd = runs["SGD", 64][0]
+    assert sgd.stop["target"] == 0.97 and sgd.eval_every == 235 and sgd.eval_unit == "step"  # 60000/64/4
+    assert armijo_study.targets("smoke") == (0.9, 0.95)
+
+
+def test_curves_share_the_armijo_run_of_the_step_sizes():
+    curves, sizes = armijo_study.curve_runs("reduced"), armijo_study.step_size_runs("reduced")
+    assert curves["SGD+Armijo"] == sizes[0.05] and sorted(sizes) == [0.01, 0.05, 0.1, 0.2, 0.3]
+    assert curves["Adam"].batch_size["value"] == 128 and curves["Adam"].max_epochs == 20
+
+
+def result(steps: int, acc_at_end: float, seed: int = 0, failed: int | None = None, b: int = 1) -> Result:
+    log = {"step": [0, steps // 2, steps], "sfo": [0, b * steps // 2, b * steps], "train_acc": [0.1, 0.5, acc_at_end]}
+    if failed is not None:
+        log["failed_trials"] = [0, failed // 2, failed]
+    return Result("key", {"seed": seed}, pd.DataFrame(log), {})
+
+
+def sweep_from(steps_by_name: dict) -> dict:
+    """{(name, b): [Result]} with K(b) given per name, every run reaching accuracy 0.98."""
+    return {(name, b): [result(k, 0.98, b=b, failed=k // 10 if name == "SGD+Armijo" else None)]
+            for name, ks in steps_by_name.items() for b, k in zip([4, 8, 16, 32], ks)}
+
+
+def test_measure_average_and_critical():
+    sweep = sweep_from({"SGD+Armijo": [1000, 400, 250, 200], "SGD": [2000, 800, 500, 400]})
+    sweep["SGD", 32].append(result(300, 0.5, seed=1))  # a seed that never reaches the target
+    table = armijo_claims.average(armijo_claims.measure(sweep, 0.97))
+    assert table.loc[("SGD+Armijo", 8), "steps"] == 400 and table.loc[("SGD+Armijo", 8), "sfo"] == 3200
+    assert table.loc[("SGD+Armijo", 8), "computations"] == 440  # 400 steps + 40 failed trials
+    assert np.isnan(table.loc[("SGD", 32), "steps"])
+    assert armijo_claims.critical_batch_sizes(table).to_dict() == {"SGD+Armijo": 8, "SGD": 8}
+
+
+def test_shape_claims():
+    table = armijo_claims.average(armijo_claims.measure(
+        sweep_from({"A": [1000, 400, 250, 200], "B": [1000, 1100, 300, 100]}), 0.97))
+    claims = armijo_claims.shape_claims(table, "f").set_index(["data", "paper"]).verdict
+    assert claims["A"].tolist() == ["reproduced"] * 3
+    assert claims[("B", "monotone decreasing")] == "not reproduced"  # rises 4 -> 8
+    assert claims[("B", "exists")] == "not reproduced"  # N smallest at the last b
+
+
+def test_fit_and_fewest_steps_claims():
+    b = np.array([4, 8, 16, 32])
+    exact = sfo.steps(b, c1=40.0, c2=1.0, eps=1.0)  # b* = 2
+    table = armijo_claims.average(armijo_claims.measure(
+        sweep_from({"SGD+Armijo": exact.round().astype(int), "SGD": (2 * exact).astype(int)}), 0.97))
+    claims, fit = armijo_claims.fit_claims(table, "SGD+Armijo", "f")
+    assert fit.b_star == pytest.approx(2.0, rel=0.05)
+    assert armijo_claims.fewest_steps_claims(table, "f").verdict[0] == "reproduced"
+
+
+def test_evaluation_and_two_target_claims():
+    table = armijo_claims.average(armijo_claims.measure(
+        sweep_from({"SGD+Armijo": [1000, 400, 250, 200], "SGD": [1050, 420, 260, 210]}), 0.97))
+    evaluation = armijo_claims.evaluation_claims(table, "f")
+    assert evaluation.ours[0] == "0%"  # 10% failed trials push Armijo above SGD's 5% margin
+    stricter = table.copy()
+    stricter["sfo"] = stricter.sfo * np.array([1, 1, 0.5, 1, 1, 1, 1, 1])  # minimum moves to b = 16
+    claims = armijo_claims.two_target_claims(table, stricter, "SGD+Armijo", "f")
+    assert claims.ours[0] == "8 → 16" and claims.verdict[0] == "reproduced"
+
+
+def test_step_size_claims():
+    def run(sizes, accs):
+        log = pd.DataFrame({"step": [0, 10, 20], "train_acc": accs,
+                            "step_sizes": [None, np.full(10, sizes), np.full(10, sizes / 2)]})
+        return Result("key", {}, log, {})
+
+    runs = {0.05: run(2.0, [0.1, 0.98, 0.99]), 0.1: run(1.0, [0.1, 0.9, 0.98]), 0.3: run(0.5, [0.1, 0.5, 0.9])}
+    claims = armijo_claims.step_size_claims(runs, 0.97, "f")
+    assert claims.verdict.tolist() == ["reproduced", "reproduced"] and claims.ours[1] == "c = 0.05"
