@@ -13,10 +13,10 @@ def test_sweep_definition():
     assert len(runs) == 6 * 9 and all(len(r) == 3 for r in runs.values())
     armijo = runs["SGD+Armijo", 64][0]
     assert armijo.optimizer["c"] == 0.05 and armijo.optimizer["max_step_size"] == 10.0 and armijo.lr is None
-    assert armijo.stop == {"metric": "train_acc", "target": 0.99} and armijo.seed == 4
+    assert armijo.stop == {"metric": "train_acc", "target": 0.97} and armijo.seed == 4 and armijo.patience == 3
     sgd = runs["SGD", 64][0]
     assert sgd.stop["target"] == 0.97 and sgd.eval_every == 235 and sgd.eval_unit == "step"  # 60000/64/4
-    assert armijo_study.targets("smoke") == (0.9, 0.95)
+    assert armijo_study.targets("reduced") == (0.97, 0.95) and armijo_study.targets("smoke") == (0.9, 0.85)
 
 
 def test_curves_share_the_armijo_run_of_the_step_sizes():

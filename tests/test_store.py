@@ -56,7 +56,7 @@ def test_save_and_load_round_trip(tmp_path):
     saved = store.save(Config(), LOG, {"status": "budget", "steps": 10})
     loaded = Store(tmp_path).load(Config())
     pd.testing.assert_frame_equal(loaded.log, LOG)
-    assert loaded.config == {"lr": 0.1, "batch": None, "name": "demo"}
+    assert loaded.config == {"lr": 0.1, "name": "demo"}  # fields left at None are not stored
     assert loaded.summary["steps"] == 10 and "code_version" in loaded.summary
     assert saved.key == loaded.key == config_key(Config())
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"{config_key(Config())}.parquet"]
@@ -118,3 +118,15 @@ def test_cache_only_is_off_by_default(tmp_path, monkeypatch):
 def test_code_version_is_recorded(tmp_path, monkeypatch):
     monkeypatch.setattr(store_module, "code_version", lambda: "abc123-dirty")
     assert Store(tmp_path).save(Config(), LOG, {}).summary["code_version"] == "abc123-dirty"
+
+
+def test_a_new_optional_field_keeps_earlier_keys():
+    @dataclass(frozen=True)
+    class Config:  # the same class as above, grown by one optional field
+        lr: float = 0.1
+        batch: dict | None = None
+        name: str = "demo"
+        patience: float | None = None
+
+    assert config_key(Config(batch={"kind": "constant", "value": 8})) == "f41062d329ec0122"
+    assert config_key(Config(patience=2.0)) != config_key(Config())

@@ -194,3 +194,13 @@ def test_lr_schedule_is_required_exactly_when_needed():
         dataclasses.replace(BASE, lr=None)
     with pytest.raises(ValueError, match="lr schedule exactly when"):
         dataclasses.replace(BASE, optimizer={"kind": "armijo", "reset": "constant"})
+
+
+def test_a_stalled_run_stops_after_its_patience(fit):
+    # A zero learning rate never improves the accuracy: the run must give up after 1.5 epochs.
+    config = dataclasses.replace(BASE, lr={"kind": "constant", "value": 0.0}, max_epochs=50, patience=1.5,
+                                 stop={"metric": "train_acc", "target": 0.99}, eval_unit="step", eval_every=4)
+    log, summary = fit(config)
+    assert summary["status"] == "stalled" and 1.5 <= summary["epochs"] < 2
+    with pytest.raises(ValueError, match="patience needs a stop rule"):
+        dataclasses.replace(BASE, patience=2.0)

@@ -17,7 +17,7 @@ from . import sfo
 from .armijo_study import first_reach
 from .claims import claim
 
-__all__ = ["average", "critical_batch_sizes", "evaluation_claims", "fewest_steps_claims", "fit_claims",
+__all__ = ["average", "critical_batch_sizes", "unfinished", "evaluation_claims", "fewest_steps_claims", "fit_claims",
            "measure", "shape_claims", "step_size_claims", "two_target_claims"]
 
 
@@ -35,6 +35,21 @@ def measure(sweep: dict, target: float) -> pd.DataFrame:
                          "sfo": hit.sfo if hit is not None else math.nan,
                          "computations": hit.step + failed if hit is not None else math.nan})
     return pd.DataFrame(rows)
+
+
+def unfinished(sweep: dict) -> pd.DataFrame:
+    """The (optimizer, b) whose runs did not all reach their target: how they ended, the best
+    training accuracy they got, and (line search) the median step of their last logged stretch."""
+    rows = []
+    for (name, b), results in sweep.items():
+        if all(r.summary["status"] == "reached" for r in results):
+            continue
+        last = [r.log.step_sizes.dropna().iloc[-1] for r in results if "step_sizes" in r.log]
+        rows.append({"optimizer": name, "b": b,
+                     "ended": ", ".join(sorted({r.summary["status"] for r in results})),
+                     "best training accuracy": max(r.log.train_acc.max() for r in results),
+                     "last accepted steps (median)": float(np.median(np.concatenate(last))) if last else math.nan})
+    return pd.DataFrame(rows).set_index(["optimizer", "b"]) if rows else pd.DataFrame()
 
 
 def average(measured: pd.DataFrame) -> pd.DataFrame:

@@ -7,8 +7,9 @@ batch size the b with the smallest N.
 
 The stopping rule is the paper's: training accuracy >= 0.97 on MNIST (0.99 on CIFAR). We measure
 it on the whole training set (the official code uses its first 1,024 examples), every quarter
-epoch. SGD+Armijo runs on to 0.99 so that the same runs give the figure at a second, stricter
-target. SGD+Armijo uses the paper's c = 0.05, delta = 0.9, growth factor gamma = 2 per epoch
+epoch; the same runs also give the steps to a looser target, 0.95, for the figure at two
+targets. A run that has not improved its accuracy for 3 epochs stops as "stalled" (the
+budget is 60 epochs). SGD+Armijo uses the paper's c = 0.05, delta = 0.9, growth factor gamma = 2 per epoch
 (the ``grow`` reset) and the cap 10; the first trial step, 1, is the arXiv-era code's.
 Baselines follow the arXiv-era code (Jul-Nov 2023): constant steps, no augmentation or
 normalisation, no weight decay except AdamW's default 0.01; RMSProp, absent from that code,
@@ -41,7 +42,7 @@ OPTIMIZERS = {
     "RMSProp": ({"kind": "rmsprop"}, {"kind": "constant", "value": 1e-3}),
 }
 BATCH_SIZES = [2**k for k in range(2, 11)]
-TARGETS = (0.97, 0.99)  # training accuracy; the second for SGD+Armijo only
+TARGETS = (0.97, 0.95)  # training accuracy: the paper's target, and a looser one read from the same runs
 MLP = {"kind": "mlp", "hidden": [512, 256]}
 
 
@@ -50,7 +51,7 @@ def _mnist(scale: str) -> dict:
     return scales.pick(
         scale,
         smoke={"train_subset": 2048, "max_epochs": 8, "batch_sizes": [8, 64, 512], "seeds": 1,
-               "targets": (0.9, 0.95)},
+               "targets": (0.9, 0.85)},
         reduced={"train_subset": None, "max_epochs": 60, "batch_sizes": BATCH_SIZES, "seeds": 3,
                  "targets": TARGETS},
         paper={"train_subset": None, "max_epochs": 60, "batch_sizes": BATCH_SIZES, "seeds": 3,
@@ -59,7 +60,7 @@ def _mnist(scale: str) -> dict:
 
 
 def targets(scale: str) -> tuple[float, float]:
-    """The training-accuracy targets at ``scale``: every optimizer's, and SGD+Armijo's stricter one."""
+    """The training-accuracy targets at ``scale``: the paper's (where runs stop), and a looser one."""
     return _mnist(scale)["targets"]
 
 
@@ -73,19 +74,15 @@ def _config(name: str, b: int, settings: dict, seed: int, options: dict | None =
 
 
 def sweep_runs(scale: str, seed: int = 0) -> dict[tuple[str, int], list[TrainConfig]]:
-    """{(optimizer, b): runs over seeds}, each stopping at its accuracy target, checked every quarter epoch."""
+    """{(optimizer, b): runs over seeds}, each stopping at the accuracy target (checked every
+    quarter epoch) or after 3 epochs without progress."""
     settings = _mnist(scale)
     n = settings["train_subset"] or 60_000
-    first, second = settings["targets"]
-    runs = {}
-    for name in OPTIMIZERS:
-        target = second if name == "SGD+Armijo" else first
-        for b in settings["batch_sizes"]:
-            runs[name, b] = [
-                _config(name, b, settings, s, stop={"metric": "train_acc", "target": target},
-                        metrics=("train_loss", "train_acc"), eval_unit="step", eval_every=math.ceil(n / b / 4))
-                for s in range(seed, seed + settings["seeds"])]
-    return runs
+    stop = {"metric": "train_acc", "target": settings["targets"][0]}
+    return {(name, b): [_config(name, b, settings, s, stop=stop, patience=3.0, metrics=("train_loss", "train_acc"),
+                                eval_unit="step", eval_every=math.ceil(n / b / 4))
+                        for s in range(seed, seed + settings["seeds"])]
+            for name in OPTIMIZERS for b in settings["batch_sizes"]}
 
 
 def first_reach(log: pd.DataFrame, target: float) -> pd.Series | None:

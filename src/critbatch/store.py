@@ -1,8 +1,9 @@
 """The results store: one Parquet file per run, named by a hash of the run's full config.
 
 A run is described by a frozen dataclass (its *config*). :func:`config_key` hashes the
-canonical JSON of the config, its class name and :data:`STORE_VERSION`, so equal configs share
-a key on every machine and any change of a field gives a new one. The file
+canonical JSON of the config (fields that are None left out), its class name and
+:data:`STORE_VERSION`, so equal configs share a key on every machine, any change of a field
+gives a new one, and a new optional field leaves the keys of earlier runs as they were. The file
 ``<root>/<key>.parquet`` holds the run's log (one row per logging event, any columns) with
 the config and a summary (status, counts, timings, code version) as JSON in its metadata.
 
@@ -39,10 +40,21 @@ class MissingResult(LookupError):
     """A cache-only store was asked for a run it does not hold."""
 
 
+def _without_none(value: Any) -> Any:
+    """Drop None entries from every mapping: None means "not set", so a new optional field
+    (default None) leaves the keys of all earlier runs unchanged."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_without_none(v) for v in value]
+    return value
+
+
 def _canonical(config: Any) -> dict:
     if not dataclasses.is_dataclass(config) or isinstance(config, type):
         raise TypeError(f"a run config must be a dataclass instance, got {type(config).__name__}")
-    return {"type": type(config).__name__, "store_version": STORE_VERSION, "config": dataclasses.asdict(config)}
+    return {"type": type(config).__name__, "store_version": STORE_VERSION,
+            "config": _without_none(dataclasses.asdict(config))}
 
 
 def config_key(config: Any) -> str:

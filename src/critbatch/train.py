@@ -59,6 +59,7 @@ class TrainConfig:
     max_steps: int | None = None  # budget in optimizer steps
     max_epochs: float | None = None  # budget in passes over the training set
     stop: dict | None = None  # {"metric": one of METRICS, "target": value}: stop once reached
+    patience: float | None = None  # epochs without a better stop metric before giving up ("stalled")
     eval_every: int = 1  # logging cadence, in units of eval_unit
     eval_unit: str = "epoch"  # "epoch" or "step"
     metrics: tuple[str, ...] = ("train_loss",)  # measured at every logging boundary
@@ -80,6 +81,8 @@ class TrainConfig:
         if (self.lr is None) != (self.optimizer.get("kind") in optimizers.SCHEDULE_FREE):
             raise ValueError(f"give an lr schedule exactly when the optimizer needs one "
                              f"({self.optimizer.get('kind')!r} with lr={self.lr!r})")
+        if self.patience is not None and (self.stop is None or not self.patience > 0):
+            raise ValueError(f"patience needs a stop rule and must be positive, got {self.patience!r}")
         if self.stop is not None and self.stop.get("metric") not in self.metrics:
             raise ValueError(f"the stop metric {self.stop.get('metric')!r} must be one of metrics={self.metrics}")
 
@@ -130,11 +133,27 @@ def _measure(model: torch.nn.Module, images, labels, batch: int, gradient: bool)
     return result
 
 
+def _better(metric: str, value: float, than: float) -> bool:
+    return value > than if metric.endswith("_acc") else value < than
+
+
 def _reached(stop: dict | None, row: dict) -> bool:
     if stop is None:
         return False
-    value = row[stop["metric"]]
-    return value >= stop["target"] if stop["metric"].endswith("_acc") else value <= stop["target"]
+    value, target = row[stop["metric"]], stop["target"]
+    return value == target or _better(stop["metric"], value, target)
+
+
+def _stalled(config: "TrainConfig", rows: list[dict]) -> bool:
+    """No better value of the stop metric for ``config.patience`` epochs."""
+    if config.patience is None:
+        return False
+    metric = config.stop["metric"]
+    best = rows[0]
+    for row in rows[1:]:
+        if _better(metric, row[metric], best[metric]):
+            best = row
+    return rows[-1]["epoch"] - best["epoch"] >= config.patience
 
 
 class _Session:
@@ -292,6 +311,8 @@ def train(
             losses = [v for k, v in row.items() if k.endswith(("_loss", "_norm"))]
             counters.status = ("diverged" if not all(map(math.isfinite, losses))
                                else "reached" if _reached(config.stop, row) else None)
+            if counters.status is None and _stalled(config, counters.rows + [row]):
+                counters.status = "stalled"
         else:
             row = {"step": counters.step, "epoch": session.epochs, "sfo": counters.sfo,
                    "extra_evals": counters.extra_evals, "batch_loss": math.nan}
