@@ -89,10 +89,11 @@ def calibrate_bandwidth(
     if not tried[0][1] < target < tried[1][1]:
         raise ValueError(f"the bracket {bracket} gives lambda_1 in [{tried[0][1]:.4g}, {tried[1][1]:.4g}], "
                          f"which does not contain {target}: widen it")
-    while True:
+    for _ in range(60):  # each halves the bracket in log sigma: far below any useful rtol
         mid = (lo * hi) ** 0.5
         value = lambda_1(mid)
         tried.append((mid, value))
         if abs(value - target) <= rtol * target:
             return mid, value, tried
         lo, hi = (mid, hi) if value < target else (lo, mid)
+    raise ValueError(f"no bandwidth in {bracket} gives lambda_1 within rtol={rtol} of {target}: loosen rtol")
