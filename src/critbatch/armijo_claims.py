@@ -131,8 +131,8 @@ def step_size_claims(runs: dict, target: float, figure: str) -> pd.DataFrame:
     """Larger Armijo constants c give smaller steps; a moderate c needs the fewest steps."""
     medians = pd.Series({c: float(np.median(np.concatenate(r.log.step_sizes.dropna().to_list())))
                          for c, r in runs.items()})
-    steps = pd.Series({c: (first_reach(r.log, target).step if first_reach(r.log, target) is not None
-                           else math.nan) for c, r in runs.items()})
+    hits = {c: first_reach(r.log, target) for c, r in runs.items()}
+    steps = pd.Series({c: hit.step if hit is not None else math.nan for c, hit in hits.items()})
     falling = bool(np.all(np.diff(medians.to_numpy()) < 0))
     best = steps.idxmin() if steps.notna().any() else None
     return pd.DataFrame([

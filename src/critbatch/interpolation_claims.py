@@ -35,9 +35,9 @@ def critical_batches(runs: dict) -> pd.DataFrame:
         paper = QUOTED[name]
         ours = s["beta"] / s["lambda_1"] + 1
         rows.append(claim("5 titles", name, "λ1 of K/n (test: within 5%)", f"{paper['lambda_1']}", f"{s['lambda_1']:.4f}",
-                         abs(s["lambda_1"] - paper["lambda_1"]) <= 0.05 * paper["lambda_1"]))
+                          abs(s["lambda_1"] - paper["lambda_1"]) <= 0.05 * paper["lambda_1"]))
         rows.append(claim("5 titles", name, "m* = β/λ1 + 1, rounded (test: within 1)", f"≈ {paper['m_star']}",
-                         f"{ours:.2f} → {round(ours)}", abs(round(ours) - paper["m_star"]) <= 1))
+                          f"{ours:.2f} → {round(ours)}", abs(round(ours) - paper["m_star"]) <= 1))
     return pd.DataFrame(rows)
 
 
@@ -53,12 +53,12 @@ def figure4(runs: dict) -> pd.DataFrame:
         gd_iterations = (length // 20, length // 10, length // 5)
         factors = [iterations_relative_to_gd(gd, _logs(r["m = m*"]), t) for t in gd_iterations]
         rows.append(claim("4", name, f"iterations of m* / GD's, to GD's error after {gd_iterations} steps",
-                         f"< {GD_FACTOR[name]}", ", ".join(f"{f:.2f}" for f in factors),
-                         all(f < GD_FACTOR[name] for f in factors)))
+                          f"< {GD_FACTOR[name]}", ", ".join(f"{f:.2f}" for f in factors),
+                          all(f < GD_FACTOR[name] for f in factors)))
         close = [iterations_relative_to_gd(gd, _logs(r["m = 16 m*"]), t) for t in gd_iterations]
         rows.append(claim("4", name, "16 m* ≈ GD: its iterations / GD's, to the same errors "
-                         "(test: ≤ 1.25; below 1 is faster than GD)", "nearly identical",
-                         ", ".join(f"{f:.2f}" for f in close), all(f <= 1.25 for f in close)))
+                          "(test: ≤ 1.25; below 1 is faster than GD)", "nearly identical",
+                          ", ".join(f"{f:.2f}" for f in close), all(f <= 1.25 for f in close)))
     return pd.DataFrame(rows)
 
 
@@ -76,14 +76,14 @@ def figure5(runs: dict) -> pd.DataFrame:
         lowest = (whole.idxmin(axis=1) == "m = 1").mean()
         excess = float((whole["m = 1"] / whole.min(axis=1)).max() - 1)
         rows.append(claim("5", name, "m = 1 lowest at every epoch: share of epochs where it is, and its largest "
-                         "excess over the lowest (test: ≤ 5%)", "every epoch",
-                         f"{lowest:.0%}; {excess:.1%}", excess <= 0.05))
+                          "excess over the lowest (test: ≤ 5%)", "every epoch",
+                          f"{lowest:.0%}; {excess:.1%}", excess <= 0.05))
         ratio = _final(r["m = m*"], "train_mse") / _final(r["m = 1"], "train_mse")
         rows.append(claim("5", name, "linear scaling: error of m* / error of m = 1, last epoch (test: ≤ 2)",
-                         "small difference", f"{ratio:.2f}", ratio <= 2))
+                          "small difference", f"{ratio:.2f}", ratio <= 2))
         saturation = _final(r["m = 16 m*"], "train_mse") / _final(r["m = m*"], "train_mse")
         rows.append(claim("5", name, "saturation: error of 16 m* / error of m*, last epoch (test: ≥ 4)",
-                         "top lines saturate", f"{saturation:.1f}", saturation >= 4))
+                          "top lines saturate", f"{saturation:.1f}", saturation >= 4))
     return pd.DataFrame(rows)
 
 
@@ -95,7 +95,7 @@ def figure6(runs: dict) -> pd.DataFrame:
                               for label, res in r.items()}).T
         rho = final["train"].corr(final["test"], method="spearman")
         rows.append(claim("6", name, "test error ranks the batch sizes as training error does (Spearman ρ, test: ≥ 0.9)",
-                         "consistent", f"{rho:.2f}", rho >= 0.9))
+                          "consistent", f"{rho:.2f}", rho >= 0.9))
     return pd.DataFrame(rows)
 
 
@@ -107,9 +107,9 @@ def figure3(runs: dict, threshold: float = 1e-2) -> pd.DataFrame:
         log = log[log.epoch > 0]
         below = [float((np.asarray(p) < threshold).mean()) for p in log.point_losses]
         rows.append(claim("3", name, f"share of training points with loss < {threshold:g}, by epoch (test: > 90% by the last)",
-                         "interpolation after a few epochs", ", ".join(f"{b:.0%}" for b in below), below[-1] > 0.9))
+                          "interpolation after a few epochs", ", ".join(f"{b:.0%}" for b in below), below[-1] > 0.9))
         rows.append(claim("3", name, "test error falls at every epoch", "consistently decreasing",
-                         ", ".join(f"{t:.3f}" for t in log.test_mse), bool(np.all(np.diff(log.test_mse) < 0))))
+                          ", ".join(f"{t:.3f}" for t in log.test_mse), bool(np.all(np.diff(log.test_mse) < 0))))
     return pd.DataFrame(rows)
 
 
@@ -135,9 +135,9 @@ def speedups(runs: dict) -> tuple[pd.DataFrame, dict]:
         small = table[table.index <= m_star]
         linear = float((small["measured t(1)/t(m)"] / small.index).min())
         rows.append(claim("2 (ours)", name, f"linear scaling below m* = {m_star:.1f}: min of measured speed-up / m "
-                         f"(error {float(level):g}; test: ≥ 0.7)", "≈ 1", f"{linear:.2f}", linear >= 0.7))
+                          f"(error {float(level):g}; test: ≥ 0.7)", "≈ 1", f"{linear:.2f}", linear >= 0.7))
         top = float(table["measured t(1)/t(m)"].iloc[-1])
         limit = theory.speedup_limit(beta, lambda_1, beta / n)
         rows.append(claim("2 (ours)", name, "saturation: measured t(1)/t(n) against 4β/λ1 (test: within a factor 2)",
-                         f"{limit:.1f}", f"{top:.1f}", limit / 2 <= top <= 2 * limit))
+                          f"{limit:.1f}", f"{top:.1f}", limit / 2 <= top <= 2 * limit))
     return pd.DataFrame(rows), tables
