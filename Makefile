@@ -4,6 +4,7 @@
 #   make notebooks   re-execute the committed notebooks in place (refreshes their outputs)
 #   make results     train every missing reduced-scale run into data/results, then `make notebooks`
 #   make smoke       execute every notebook at the smoke scale into build/smoke
+#   make benchmark   measure speed ratios on this machine into data/benchmarks (DEVICE=cuda for a GPU)
 #   make constraints re-pin constraints.txt from the current .venv
 #   make clean       remove build outputs (keeps .venv and downloaded data)
 
@@ -19,7 +20,7 @@ ifneq ($(wildcard ../shared/datasets),)
 export CRITBATCH_MIRROR ?= $(abspath ../shared/datasets)
 endif
 
-.PHONY: setup test book notebooks results smoke constraints clean
+.PHONY: setup test book notebooks results smoke benchmark constraints clean
 
 setup: $(STAMP) $(MATHJAX)
 
@@ -55,6 +56,16 @@ results: setup
 smoke: setup
 	CRITBATCH_RESULTS=$(abspath build/smoke/results) $(BIN)/python -m critbatch.notebooks \
 		--out build/smoke -p scale smoke
+
+DEVICE ?= cpu
+benchmark: setup
+ifeq ($(DEVICE),cpu)
+	$(BIN)/python benchmarks/throughput.py --device cpu --model mlp --dataset mnist --steps 200 \
+		--out data/benchmarks/throughput-cpu-mlp-mnist.json
+else
+	$(BIN)/python benchmarks/throughput.py --device $(DEVICE) --model resnet18 --dataset cifar10 \
+		--out data/benchmarks/throughput-$(DEVICE)-resnet18-cifar10.json
+endif
 
 constraints: setup
 	( sed -n '1,2p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable ) > constraints.new

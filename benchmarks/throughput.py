@@ -2,18 +2,23 @@
 DataLoader pipeline, and the cost of an Armijo step against a plain SGD step.
 
     python benchmarks/throughput.py --device cuda --model resnet18 --dataset cifar10
-    python benchmarks/throughput.py --device cpu --model mlp --dataset mnist --steps 200
+    python benchmarks/throughput.py --device cpu --model mlp --dataset mnist --steps 200 \
+        --out data/benchmarks/throughput-cpu-mlp-mnist.json
 
 Prints, for each batch size, the steps per second of both pipelines and their ratio, then the
 time of an SGD+Armijo step over that of an SGD step (both on the device-resident pipeline).
 Every number comes from one run of this script on one machine: compare ratios, not absolute
-rates, across machines. The DataLoader pipeline is what the papers' code does: a torchvision
+rates, across machines. With ``--out``, the numbers are also written to a JSON file (atomically),
+which the book's appendix shows. The DataLoader pipeline is what the papers' code does: a torchvision
 dataset with ToTensor, DataLoader(shuffle=True), and a copy of every batch to the device.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import platform
 import shutil
 import tempfile
 import time
@@ -95,11 +100,15 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2, help="DataLoader workers")
+    parser.add_argument("--out", type=Path, help="also write the measurements to this JSON file")
     args = parser.parse_args()
     device = torch.device(devices.resolve(args.device))
     split = data.load(args.dataset, True, device=device)
-    print(f"device: {torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'}, "
-          f"torch {torch.__version__}, model {args.model}, data {args.dataset}, {args.steps} timed steps")
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu ({os.cpu_count()} cores)"
+    record = {"device": name, "torch": torch.__version__, "python": platform.python_version(), "model": args.model,
+              "dataset": args.dataset, "timed_steps": args.steps, "workers": args.workers, "rows": []}
+    print(f"device: {name}, torch {torch.__version__}, model {args.model}, data {args.dataset}, "
+          f"{args.steps} timed steps")
     with tempfile.TemporaryDirectory() as root:
         baseline = torchvision_dataset(args.dataset, data.fetch(args.dataset), Path(root))
         for b in args.batch_sizes:
@@ -124,6 +133,16 @@ def main() -> None:
             trials = optimizer.counts["trials"] / (args.steps + args.warmup)
             print(f"b = {b:4d}: an Armijo step costs {times['armijo'] / times['sgd']:.2f} SGD steps "
                   f"({trials:.2f} line-search trials per step)")
+            record["rows"].append({"b": b, "ours_steps_per_s": rates["ours"],
+                                   "torchvision_steps_per_s": rates["torchvision"],
+                                   "pipeline_ratio": rates["ours"] / rates["torchvision"],
+                                   "armijo_step_in_sgd_steps": times["armijo"] / times["sgd"],
+                                   "trials_per_armijo_step": trials})
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        partial = args.out.with_suffix(".partial")
+        partial.write_text(json.dumps(record, indent=1) + "\n")
+        partial.replace(args.out)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,22 @@ def test_sweep_definition():
     assert armijo_study.targets("reduced") == (0.97, 0.95) and armijo_study.targets("smoke") == (0.9, 0.85)
 
 
+def test_cifar_settings_paper_and_substitute():
+    paper = armijo_study.sweep_runs("paper", setting="cifar100")
+    run = paper["SGD", 16][0]
+    assert run.dataset == "cifar100" and run.model == {"kind": "resnet", "depth": 34} and run.train_subset is None
+    assert run.stop == {"metric": "train_acc", "target": 0.99} and run.eval_every == 1563  # 50000/16/2
+    assert not run.augment and not run.normalize and armijo_study.substitute("paper", "cifar10") is None
+    reduced = armijo_study.sweep_runs("reduced", setting="cifar10")
+    assert reduced == armijo_study.sweep_runs("reduced", setting="cifar100")  # one substitute for both
+    sub = reduced["SGD+Armijo", 1024][1]
+    assert (sub.dataset, sub.train_subset, sub.model["width"], sub.seed) == ("fashion-mnist", 4096, 8, 1)
+    assert sub.eval_every == 2 and sub.patience == 10  # 4096/1024/2
+    assert "Fashion-MNIST" in armijo_study.substitute("reduced", "cifar10")
+    with pytest.raises(ValueError, match="setting must be one of"):
+        armijo_study.sweep_runs("reduced", setting="imagenet")
+
+
 def test_curves_share_the_armijo_run_of_the_step_sizes():
     curves, sizes = armijo_study.curve_runs("reduced"), armijo_study.step_size_runs("reduced")
     assert curves["SGD+Armijo"] == sizes[0.05] and sorted(sizes) == [0.01, 0.05, 0.1, 0.2, 0.3]
@@ -55,6 +71,22 @@ def test_shape_claims():
     assert claims["A"].tolist() == ["reproduced"] * 3
     assert claims[("B", "monotone decreasing")] == "not reproduced"  # rises 4 -> 8
     assert claims[("B", "exists")] == "not reproduced"  # N smallest at the last b
+
+
+def test_claims_when_an_optimizer_never_reaches_the_target():
+    sweep = sweep_from({"A": [1000, 400, 250, 200]})
+    sweep |= {("B", b): [result(100, 0.5, b=b)] for b in [4, 8, 16, 32]}
+    sweep["A", 4] = [result(100, 0.5, b=4)]  # A misses at b = 4: infinitely many steps there
+    table = armijo_claims.average(armijo_claims.measure(sweep, 0.97))
+    assert armijo_claims.critical_batch_sizes(table).to_dict() == {"A": 8}
+    claims = armijo_claims.shape_claims(table, "f").set_index(["data", "paper"])
+    assert claims.loc[("A", "monotone decreasing"), "ours"] == "decreases"
+    assert claims.loc[("A", "convex"), "verdict"] == "reproduced"  # over b = 8, 16, 32
+    assert (claims.loc["B"].ours == "target never reached").all()
+    rows, fit = armijo_claims.fit_claims(table, "B", "f")
+    assert fit is None and rows.ours[0] == "only 0 batch sizes reached the target"
+    assert armijo_claims.fewest_steps_claims(table, "f", armijo="A").ours[0] == "75%"  # nobody at b = 4
+    assert armijo_claims.evaluation_claims(table, "f", armijo="B").ours[0] == "0%"
 
 
 def test_fit_and_fewest_steps_claims():

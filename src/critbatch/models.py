@@ -6,6 +6,13 @@
 >>> net = build({"kind": "resnet", "depth": 34}, in_shape=(3, 32, 32), classes=10)
 >>> round(sum(p.numel() for p in net.parameters()) / 1e6, 1)  # the CIFAR ResNet-34: 21.3M
 21.3
+>>> net = build({"kind": "resnet", "depth": 18, "width": 8}, in_shape=(1, 28, 28), classes=10)
+>>> sum(p.numel() for p in net.parameters())  # the same layout, narrower: the CPU-sized substitute
+176258
+>>> build({"kind": "resnet", "width": 0}, in_shape=(1, 28, 28), classes=10)
+Traceback (most recent call last):
+...
+ValueError: width must be a positive number of channels, got 0
 """
 
 from __future__ import annotations
@@ -44,20 +51,24 @@ class _Block(nn.Module):
         return nn.functional.relu(self.body(x) + self.shortcut(x))
 
 
-def resnet(in_shape: tuple[int, ...], classes: int, depth: int = 18) -> nn.Sequential:
+def resnet(in_shape: tuple[int, ...], classes: int, depth: int = 18, width: int = 64) -> nn.Sequential:
     """The CIFAR ResNet of the papers' code (the kuangliu/pytorch-cifar layout): a 3x3 stem with
-    64 channels and no max-pool, basic blocks of widths 64-512 with strides 1, 2, 2, 2, global
-    average pooling and a linear read-out; ``depth`` 18 ([2, 2, 2, 2]) or 34 ([3, 4, 6, 3])."""
+    ``width`` channels (64 in the papers) and no max-pool, four stages of basic blocks of widths
+    ``width`` x 1, 2, 4, 8 with strides 1, 2, 2, 2, global average pooling and a linear read-out;
+    ``depth`` 18 ([2, 2, 2, 2]) or 34 ([3, 4, 6, 3]). A smaller ``width`` gives the same network,
+    narrower, for CPU-sized substitutes."""
     blocks = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3]}
     if depth not in blocks:
         raise ValueError(f"depth must be 18 or 34, got {depth}")
-    layers: list[nn.Module] = [nn.Conv2d(in_shape[0], 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU()]
-    width_in = 64
-    for width, count, stride in zip((64, 128, 256, 512), blocks[depth], (1, 2, 2, 2)):
+    if width < 1:
+        raise ValueError(f"width must be a positive number of channels, got {width}")
+    layers: list[nn.Module] = [nn.Conv2d(in_shape[0], width, 3, 1, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
+    width_in = width
+    for stage, count, stride in zip((1, 2, 4, 8), blocks[depth], (1, 2, 2, 2)):
         for i in range(count):
-            layers.append(_Block(width_in, width, stride if i == 0 else 1))
-            width_in = width
-    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, classes))
+            layers.append(_Block(width_in, stage * width, stride if i == 0 else 1))
+            width_in = stage * width
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width_in, classes))
 
 
 _MODELS = {"mlp": mlp, "resnet": resnet}

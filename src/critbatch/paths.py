@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["checkpoint_dir", "data_root", "default_mirror", "project_root", "results_dir"]
+__all__ = ["benchmarks_dir", "checkpoint_dir", "data_root", "default_mirror", "project_root", "results_dir"]
 
 
 def project_root(start: str | Path | None = None) -> Path:
@@ -40,6 +40,11 @@ def data_root() -> Path:
 def results_dir() -> Path:
     """Committed run results: ``$CRITBATCH_RESULTS`` or ``<repo>/data/results``."""
     return _from_env("CRITBATCH_RESULTS", "data/results")
+
+
+def benchmarks_dir() -> Path:
+    """Committed speed measurements (``benchmarks/``): ``$CRITBATCH_BENCHMARKS`` or ``<repo>/data/benchmarks``."""
+    return _from_env("CRITBATCH_BENCHMARKS", "data/benchmarks")
 
 
 def checkpoint_dir() -> Path:
