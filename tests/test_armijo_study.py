@@ -119,3 +119,28 @@ def test_step_size_claims():
     runs = {0.05: run(2.0, [0.1, 0.98, 0.99]), 0.1: run(1.0, [0.1, 0.9, 0.98]), 0.3: run(0.5, [0.1, 0.5, 0.9])}
     claims = armijo_claims.step_size_claims(runs, 0.97, "f")
     assert claims.verdict.tolist() == ["reproduced", "reproduced"] and claims.ours[1] == "c = 0.05"
+
+
+def test_steps_and_sfo_figure():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from critbatch.armijo_figures import steps_and_sfo
+
+    b = np.array([4, 8, 16, 32])
+    sweep = sweep_from({"SGD+Armijo": sfo.steps(b, c1=40.0, c2=1.0, eps=1.0).round().astype(int)})
+    sweep |= {("SGD", int(size)): [result(100, 0.5, b=int(size))] for size in b}  # never reaches the target
+    table = armijo_claims.average(armijo_claims.measure(sweep, 0.97))
+    critical = armijo_claims.critical_batch_sizes(table)
+    _, fit = armijo_claims.fit_claims(table, "SGD+Armijo", "f")
+    fig, (ax_k, ax_n) = plt.subplots(1, 2)
+    steps_and_sfo(ax_k, ax_n, table, critical, fit, "title")
+    assert [t.get_text() for t in ax_k.get_legend().get_texts()] == ["fit, b* = 2", "SGD+Armijo", "SGD"]
+    circles = [line for line in ax_n.lines if line.get_markersize() == 14]
+    assert len(circles) == 1 and circles[0].get_xdata()[0] == critical["SGD+Armijo"]
+    fig, (ax_k, ax_n) = plt.subplots(1, 2)
+    steps_and_sfo(ax_k, ax_n, table, critical, None, "title")  # no fit: no dashed curve
+    assert not [line for line in ax_k.lines if line.get_linestyle() == "--"]
+    plt.close("all")
