@@ -87,6 +87,7 @@ def test_claims_when_an_optimizer_never_reaches_the_target():
     assert fit is None and rows.ours[0] == "only 0 batch sizes reached the target"
     assert armijo_claims.fewest_steps_claims(table, "f", armijo="A").ours[0] == "75%"  # nobody at b = 4
     assert armijo_claims.evaluation_claims(table, "f", armijo="B").ours[0] == "0%"
+    assert armijo_claims.two_target_claims(table, table, "B", "f").ours[0] == "a target never reached"
 
 
 def test_fit_and_fewest_steps_claims():

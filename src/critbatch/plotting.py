@@ -6,6 +6,10 @@
 >>> fig, ax = matplotlib.pyplot.subplots()
 >>> label_substitute(ax, "Fashion-MNIST", "TIMIT").get_text()
 'SUBSTITUTE DATA: Fashion-MNIST stands in for TIMIT'
+>>> label_substitute_above(fig, "Fashion-MNIST", "CIFAR-10", "and a narrow ResNet").get_text()
+'SUBSTITUTE DATA: Fashion-MNIST stands in for CIFAR-10\\nand a narrow ResNet'
+>>> len(fig.axes)  # the label's strip, above the plot
+2
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import LogFormatter
 
-__all__ = ["band", "label_substitute", "mark_critical", "plain_log_ticks", "use_house_style"]
+__all__ = ["band", "label_substitute", "label_substitute_above", "mark_critical", "plain_log_ticks", "use_house_style"]
 
 
 def use_house_style() -> None:
@@ -46,6 +51,15 @@ def label_substitute(ax: Axes, used: str, original: str, how: str = "", loc: str
         fontsize="x-small", color="#8b0000", fontweight="bold", zorder=10,
         bbox={"boxstyle": "round", "facecolor": "#fff3cd", "edgecolor": "#8b0000", "alpha": 0.95},
     )
+
+
+def label_substitute_above(fig: Figure, used: str, original: str, how: str = "") -> Text:
+    """:func:`label_substitute` in a strip added above all of ``fig``'s axes, for figures
+    whose panels leave no free corner."""
+    fig.subplots_adjust(top=0.8)
+    strip = fig.add_axes((0, 0.87, 1, 0.13))
+    strip.set_axis_off()
+    return label_substitute(strip, used, original, how, loc="upper left")
 
 
 def band(ax: Axes, logs: list, x: str, y: str, **style) -> None:
