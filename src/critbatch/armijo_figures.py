@@ -5,6 +5,7 @@ circled on each SFO curve.
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -13,7 +14,7 @@ from . import sfo
 from .armijo_study import OPTIMIZERS
 from .plotting import plain_log_ticks
 
-__all__ = ["COLORS", "log2_batch_axis", "steps_and_sfo"]
+__all__ = ["COLORS", "log2_batch_axis", "step_size_traces", "steps_and_sfo", "training_curves"]
 
 #: The rebuttal's colours: SGD+Armijo blue, SGD red, Momentum cyan, Adam green, AdamW yellow, RMSProp black.
 COLORS = dict(zip(OPTIMIZERS, ["C0", "C3", "C9", "C2", "C8", "k"]))
@@ -48,3 +49,33 @@ def steps_and_sfo(ax_k: Axes, ax_n: Axes, table: pd.DataFrame, critical: pd.Seri
     log2_batch_axis(ax_k, "steps K(b)", title)
     log2_batch_axis(ax_n, "SFO complexity N(b) = K b", title)
     ax_k.legend(ncol=2, fontsize="x-small")
+
+
+def step_size_traces(ax: Axes, ax_loss: Axes, runs: dict, title: str) -> None:
+    """For runs keyed by their Armijo constant c: every accepted step size against the step on
+    ``ax`` (the rebuttal's "step_size" figures) and the training loss per epoch on ``ax_loss``."""
+    palette = plt.cm.viridis(np.linspace(0, 0.9, len(runs)))
+    for (c, result), color in zip(runs.items(), palette):
+        sizes = np.concatenate(result.log.step_sizes.dropna().to_list())
+        ax.plot(np.arange(1, len(sizes) + 1), sizes, lw=0.5, color=color, label=f"c = {c:g}")
+        ax_loss.plot(result.log.epoch, result.log.train_loss, "o-", ms=3, color=color, label=f"c = {c:g}")
+    ax.set(yscale="log", xlabel="step k", ylabel="accepted step size α_k", title=title)
+    ax_loss.set(yscale="log", xlabel="epochs", ylabel="training loss")
+    for a in (ax, ax_loss):
+        plain_log_ticks(a)
+        a.legend(fontsize="x-small")
+
+
+def training_curves(axes, runs: dict, accuracy_range: tuple[float, float]) -> None:
+    """For runs keyed by optimizer: training loss, training accuracy and test accuracy per
+    epoch on the three ``axes``, the accuracies shown over ``accuracy_range``."""
+    for name, result in runs.items():
+        for ax, y in zip(axes, ["train_loss", "train_acc", "test_acc"]):
+            ax.plot(result.log.epoch, result.log[y], "o-", ms=3, color=COLORS[name], label=name)
+    axes[0].set(yscale="log", ylabel="training loss")
+    plain_log_ticks(axes[0])
+    axes[1].set(ylabel="training accuracy", ylim=accuracy_range)
+    axes[2].set(ylabel="test accuracy", ylim=accuracy_range)
+    for ax in axes:
+        ax.set_xlabel("epochs")
+    axes[0].legend(fontsize="x-small")

@@ -131,19 +131,19 @@ def first_reach(log: pd.DataFrame, target: float) -> pd.Series | None:
 CURVE_METRICS = ("train_loss", "train_acc", "test_acc")
 
 
-def _curve_settings(scale: str) -> tuple[dict, int]:
-    settings = {**_mnist(scale), "max_epochs": scales.pick(scale, smoke=2, reduced=20, paper=200)}
+def _curve_settings(scale: str, setting: str) -> tuple[dict, int]:
+    settings = {**_setting(setting, scale), "max_epochs": scales.pick(scale, smoke=2, reduced=20, paper=200)}
     return settings, scales.pick(scale, smoke=64, reduced=128, paper=128)
 
 
-def curve_runs(scale: str, seed: int = 0) -> dict[str, TrainConfig]:
+def curve_runs(scale: str, seed: int = 0, setting: str = "mnist") -> dict[str, TrainConfig]:
     """Each optimizer at b = 128 for a fixed number of epochs, measured every epoch."""
-    settings, b = _curve_settings(scale)
+    settings, b = _curve_settings(scale, setting)
     return {name: _config(name, b, settings, seed, metrics=CURVE_METRICS) for name in OPTIMIZERS}
 
 
-def step_size_runs(scale: str, seed: int = 0) -> dict[float, TrainConfig]:
+def step_size_runs(scale: str, seed: int = 0, setting: str = "mnist") -> dict[float, TrainConfig]:
     """SGD+Armijo with several Armijo constants c, as :func:`curve_runs` (c = 0.05 is its run)."""
-    settings, b = _curve_settings(scale)
+    settings, b = _curve_settings(scale, setting)
     return {c: _config("SGD+Armijo", b, settings, seed, options={"c": c}, metrics=CURVE_METRICS)
             for c in (0.01, 0.05, 0.1, 0.2, 0.3)}
