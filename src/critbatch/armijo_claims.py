@@ -69,30 +69,32 @@ def critical_batch_sizes(table: pd.DataFrame) -> pd.Series:
     return reached.groupby(level="optimizer", sort=False).idxmin().map(lambda index: index[1])
 
 
+#: The shape claims of Theorems 3.2 and 3.3: (question with its test, the paper's answer).
+SHAPE_QUESTIONS = (("K(b) decreases with b (test: never rises)", "monotone decreasing"),
+                   ("K(b) convex in b (test: slopes never fall; over the b that reached it)", "convex"),
+                   ("N(b) has its minimum inside the grid (a critical batch size)", "exists"))
+
+
 def shape_claims(table: pd.DataFrame, figure: str) -> pd.DataFrame:
     """K(b) decreasing and convex in b; N(b) with its minimum inside the grid (Theorems 3.2, 3.3)."""
     rows = []
     for name, per_b in table.groupby(level="optimizer", sort=False):
         k = per_b.steps.droplevel(0)
         if k.isna().all():
-            rows += [claim(figure, name, question, paper, "target never reached", False) for question, paper in (
-                ("K(b) decreases with b (test: never rises)", "monotone decreasing"),
-                ("K(b) convex in b (test: slopes never fall)", "convex"),
-                ("N(b) has its minimum inside the grid (a critical batch size)", "exists"))]
+            rows += [claim(figure, name, question, paper, "target never reached", False)
+                     for question, paper in SHAPE_QUESTIONS]
             continue
         b, steps = k.index.to_numpy(float), k.fillna(np.inf).to_numpy()  # never reached: infinitely many steps
         rises = [f"{int(b[i])}→{int(b[i + 1])}" for i in range(len(b) - 1) if steps[i + 1] > steps[i]]
-        rows.append(claim(figure, name, "K(b) decreases with b (test: never rises)", "monotone decreasing",
-                          "decreases" if not rises else "rises at " + ", ".join(rises), not rises))
+        trend = "decreases" if not rises else "rises at " + ", ".join(rises)
+        rows.append(claim(figure, name, *SHAPE_QUESTIONS[0], trend, not rises))
         finite = np.isfinite(steps)
         slopes = np.diff(steps[finite]) / np.diff(b[finite])
         convex = bool(np.all(np.diff(slopes) >= 0))
-        rows.append(claim(figure, name, "K(b) convex in b (test: slopes never fall; over the b that reached it)",
-                          "convex", "convex" if convex else "not convex", convex))
+        rows.append(claim(figure, name, *SHAPE_QUESTIONS[1], "convex" if convex else "not convex", convex))
         best = int(per_b.sfo.droplevel(0).idxmin())
         inside = b[0] < best < b[-1]
-        rows.append(claim(figure, name, "N(b) has its minimum inside the grid (a critical batch size)",
-                          "exists", f"b* = {best}", inside))
+        rows.append(claim(figure, name, *SHAPE_QUESTIONS[2], f"b* = {best}", inside))
     return pd.DataFrame(rows)
 
 

@@ -9,15 +9,26 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-from . import sfo
+from . import armijo_study, sfo
 from .armijo_study import OPTIMIZERS
-from .plotting import plain_log_ticks
+from .plotting import label_substitute_above, plain_log_ticks
 
-__all__ = ["COLORS", "log2_batch_axis", "step_size_traces", "steps_and_sfo", "training_curves"]
+__all__ = ["COLORS", "label_if_substitute", "log2_batch_axis", "step_size_traces", "steps_and_sfo",
+           "training_curves"]
 
 #: The rebuttal's colours: SGD+Armijo blue, SGD red, Momentum cyan, Adam green, AdamW yellow, RMSProp black.
 COLORS = dict(zip(OPTIMIZERS, ["C0", "C3", "C9", "C2", "C8", "k"]))
+
+
+def label_if_substitute(fig: Figure, scale: str, setting: str) -> None:
+    """Label ``fig`` above its axes with the substitute that ``setting``'s runs train on at
+    ``scale``, its data and then its network (nothing where they are the paper's own)."""
+    used = armijo_study.substitute(scale, setting)
+    if used:
+        data, network = used.split(", ", 1)
+        label_substitute_above(fig, data, "CIFAR-10/100", how=f"and a {network} for ResNet-34")
 
 
 def log2_batch_axis(ax: Axes, ylabel: str, title: str) -> None:

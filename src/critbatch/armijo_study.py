@@ -34,8 +34,8 @@ import pandas as pd
 from . import scales
 from .train import TrainConfig
 
-__all__ = ["BATCH_SIZES", "OPTIMIZERS", "SETTINGS", "SUBSTITUTE", "TARGETS", "curve_runs", "first_reach",
-           "step_size_runs", "substitute", "sweep_runs", "targets"]
+__all__ = ["BATCH_SIZES", "OPTIMIZERS", "PAPER_SETTINGS", "SETTINGS", "SUBSTITUTE", "TARGETS", "curve_runs",
+           "first_reach", "step_size_runs", "substitute", "sweep_runs", "targets", "trained_on"]
 
 #: name -> (optimizer spec, learning-rate schedule spec or None)
 OPTIMIZERS = {
@@ -52,6 +52,8 @@ TARGETS = (0.97, 0.95)  # training accuracy: the paper's target, and a looser on
 MLP = {"kind": "mlp", "hidden": [512, 256]}
 SETTINGS = ("mnist", "cifar10", "cifar100")
 TRAIN_SIZES = {"mnist": 60_000, "fashion-mnist": 60_000, "cifar10": 50_000, "cifar100": 50_000}
+#: The paper's data and network per setting.
+PAPER_SETTINGS = {"mnist": "MNIST, MLP", "cifar10": "CIFAR-10, ResNet-34", "cifar100": "CIFAR-100, ResNet-34"}
 #: What the reduced-scale CIFAR runs train on instead, for the label on every such figure.
 SUBSTITUTE = "Fashion-MNIST (4,096 images), ResNet-18 layout at width 8"
 
@@ -99,6 +101,11 @@ def targets(scale: str, setting: str = "mnist") -> tuple[float, float]:
 def substitute(scale: str, setting: str = "mnist") -> str | None:
     """What the runs of ``setting`` train on instead of the paper's data and model (None: the paper's own)."""
     return _setting(setting, scale)["substitute"]
+
+
+def trained_on(scale: str, setting: str = "mnist") -> str:
+    """The data and network the runs of ``setting`` at ``scale`` really train: the substitute, or the paper's."""
+    return substitute(scale, setting) or PAPER_SETTINGS[setting]
 
 
 def _config(name: str, b: int, settings: dict, seed: int, options: dict | None = None,
