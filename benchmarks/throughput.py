@@ -28,8 +28,8 @@ import torch
 import torchvision
 from torch.nn import functional as F
 
-from critbatch import data, devices, models, optimizers
-from critbatch.loader import DeviceLoader
+from critbatch import data, devices, models, optim as optimizers
+from critbatch.data import DeviceLoader
 
 MODELS = {"mlp": {"kind": "mlp", "hidden": [512, 256]}, "resnet18": {"kind": "resnet", "depth": 18},
           "resnet34": {"kind": "resnet", "depth": 34}}

@@ -1,12 +1,14 @@
 """ArmijoSGD: the condition at every accepted step, the exact step on a quadratic, the reset
-rules, the evaluation counts and a resume from state_dict."""
+rules (``"sls"`` against Vaswani et al. 2019, Alg. 1, written out here), the step in every
+group's lr, one line search for all groups, the evaluation counts and a resume from state_dict."""
 
 import math
+import re
 
 import pytest
 import torch
 
-from critbatch.armijo import ArmijoSGD
+from critbatch.optim import ArmijoSGD
 
 
 def quadratic(a: torch.Tensor, w: torch.Tensor, calls: list | None = None):
@@ -151,8 +153,190 @@ def test_state_dict_resumes_identically():
 @pytest.mark.parametrize("options, message", [
     ({"c": 1.0}, "c must be in"), ({"shrink": 1.0}, "shrink"), ({"init_step_size": 0}, "init_step_size"),
     ({"reset": "grow"}, "steps_per_epoch"), ({"reset": "bold"}, "reset must be one of"),
-    ({"max_backtracks": 0}, "max_backtracks"),
+    ({"max_backtracks": 0}, "max_backtracks"), ({"growth": 0.5}, "growth must be at least 1"),
 ])
 def test_bad_options_are_named(options, message):
     with pytest.raises(ValueError, match=message):
         ArmijoSGD([torch.zeros(1, requires_grad=True)], **{"reset": "constant", **options})
+
+
+def test_every_group_lr_holds_the_step_taken():
+    w = torch.tensor([1.0, 1.0], dtype=torch.float64, requires_grad=True)
+    v = torch.tensor([-1.0], dtype=torch.float64, requires_grad=True)
+
+    def closure(backward=True):  # 2 ||(w, v)||^2, L = 4: steps up to 0.45 pass
+        with torch.set_grad_enabled(backward):
+            loss = 2 * ((w**2).sum() + (v**2).sum())
+        if backward:
+            w.grad = v.grad = None
+            loss.backward()
+        return loss
+
+    opt = ArmijoSGD([{"params": [w]}, {"params": [v]}], c=0.1, shrink=0.5, init_step_size=2.0,
+                    reset="constant")
+    assert [g["lr"] for g in opt.param_groups] == [2.0, 2.0]
+    opt.step(closure)  # 2, 1 and 0.5 fail, 0.25 passes, for both groups: w = v = 0
+    assert [g["lr"] for g in opt.param_groups] == [0.25, 0.25] == [opt.last_step_size] * 2
+    assert w.tolist() == [0.0, 0.0] and v.tolist() == [0.0]
+    with torch.no_grad():
+        w.fill_(1.0)
+    failing = ArmijoSGD([w], c=0.1, shrink=0.5, init_step_size=2.0, max_backtracks=2, reset="constant")
+    failing.step(closure)  # 2 and 1 fail: the fallback step
+    assert failing.param_groups[0]["lr"] == 1e-6 == failing.last_step_size
+
+
+@pytest.mark.parametrize("groups, message", [
+    ([{"c": 0.1}, {"c": 0.2}], "ArmijoSGD shares one line search across groups: group 1 sets c=0.2 but "
+                               "group 0 c=0.1; give line-search options to the constructor only"),
+    ([{"shrink": 0.5}, {"shrink": 0.5}], "group 0 sets shrink=0.5 but the constructor shrink=0.9"),
+    ([{}, {"reset": "sls"}], "group 1 sets reset='sls' but group 0 reset='constant'"),
+    ([{}, {"weight_decay": 1e-4}], "ArmijoSGD param groups take no weight_decay (group 1)"),
+    ([{"lr": 0.1, "momentum": 0.9}], "take no lr, momentum (group 0)"),
+])
+def test_groups_with_their_own_options_are_refused(groups, message):
+    groups = [{"params": [torch.zeros(1, requires_grad=True)], **g} for g in groups]
+    with pytest.raises(ValueError, match=re.escape(message)):
+        ArmijoSGD(groups, reset="constant")
+
+
+def test_groups_added_later_are_checked_and_join_the_shared_step():
+    w, v = torch.ones(1, requires_grad=True), torch.ones(1, requires_grad=True)
+    opt = ArmijoSGD([{"params": [w], "c": 0.1}], init_step_size=0.5, reset="grow", steps_per_epoch=4)
+    opt.step(linear([w]))
+    for group in opt.param_groups:
+        group["steps_per_epoch"] = 8  # as a loop does when the batch size changes
+    with pytest.raises(ValueError, match="group 1 sets max_step_size=10 but group 0 max_step_size=None"):
+        opt.add_param_group({"params": [v], "max_step_size": 10})
+    assert len(opt.param_groups) == 1
+    opt.add_param_group({"params": [v], "c": 0.1, "steps_per_epoch": 8})
+    assert opt.param_groups[1]["lr"] == 0.5 and opt.param_groups[1]["steps_per_epoch"] == 8
+
+
+def linear(params: list):
+    """Closure of f = the sum of all entries: gradient all ones, and every trial passes."""
+
+    def closure(backward=True):
+        with torch.set_grad_enabled(backward):
+            loss = sum(p.sum() for p in params)
+        if backward:
+            for p in params:
+                p.grad = None
+            loss.backward()
+        return loss
+
+    return closure
+
+
+@pytest.mark.parametrize("reset, first", [("grow", 1.0), ("sls", 2 ** (1 / 4))])
+def test_the_growth_follows_steps_per_epoch_set_between_steps(reset, first):
+    w = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    v = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = ArmijoSGD([{"params": [w]}, {"params": [v]}], init_step_size=1.0, reset=reset, steps_per_epoch=4)
+    sizes = []
+    for step in range(4):
+        if step == 2:  # the batch size halves: twice the steps per epoch, set on every group
+            for group in opt.param_groups:
+                group["steps_per_epoch"] = 8
+        opt.step(linear([w, v]))
+        sizes.append(opt.last_step_size)
+    assert sizes == pytest.approx([first, first * 2 ** (1 / 4), first * 2 ** (1 / 4 + 1 / 8),
+                                   first * 2 ** (1 / 4 + 2 / 8)], rel=1e-15)
+
+
+def test_growth_sets_the_factor_of_grow():
+    w = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = ArmijoSGD([w], init_step_size=0.5, reset="grow", steps_per_epoch=2, growth=3.0)
+    sizes = []
+    for _ in range(5):
+        opt.step(linear([w]))
+        sizes.append(opt.last_step_size)
+    assert sizes[0] == 0.5 and sizes[2] == pytest.approx(1.5) and sizes[4] == pytest.approx(4.5)
+
+
+def sls_reference(f, grad, w, steps, eta, c, beta, gamma, m, max_trials):
+    """Vaswani et al. 2019, Alg. 1 with reset option 1 (Alg. 2), in plain Python from the paper:
+    eta <- eta gamma^(b/n) / beta (here b/n = 1/m), then repeat eta <- beta eta, w~ = w - eta g
+    until f(w~) <= f(w) - c eta ||g||^2, and w <- w~. The repeat loop stops after max_trials,
+    keeping its last trial; as in the SLS code, nothing moves when ||g|| < 1e-8. Returns
+    (w, eta, failed trials) after each step."""
+    history = []
+    for _ in range(steps):
+        g = grad(w)
+        norm_sq, failed = sum(gi * gi for gi in g), 0
+        if math.sqrt(norm_sq) >= 1e-8:
+            eta = eta * gamma ** (1 / m) / beta
+            for _ in range(max_trials):
+                eta = beta * eta
+                trial = [wi - eta * gi for wi, gi in zip(w, g)]
+                if f(trial) <= f(w) - c * eta * norm_sq:
+                    break
+                failed += 1
+            w = trial
+        history.append((w, eta, failed))
+    return history
+
+
+def convex(w):
+    return 1.5 * w[0] ** 2 + w[0] * w[1] + 0.5 * w[1] ** 2
+
+
+def bump(w):  # non-convex for |w| > 1/sqrt(3)
+    return w[0] ** 2 / (1 + w[0] ** 2)
+
+
+SLS_CASES = {  # f, its gradient, w0, steps, then init_step_size, c, shrink, growth, M, max_backtracks
+    "quadratic": (convex, lambda w: [3 * w[0] + w[1], w[0] + w[1]], [1.0, -2.0], 8, 1, 0.1, 0.5, 2, 2, 2),
+    "non-convex": (bump, lambda w: [2 * w[0] / (1 + w[0] ** 2) ** 2], [2.0], 8, 1, 0.4, 0.6, 3, 2, 3),
+}
+
+
+@pytest.mark.parametrize("case", SLS_CASES)
+def test_sls_reset_follows_algorithm_1(case):
+    f, grad, w0, steps, eta, c, beta, gamma, m, max_trials = SLS_CASES[case]
+    expected = sls_reference(f, grad, w0, steps, eta, c, beta, gamma, m, max_trials)
+    failures = [failed for _, _, failed in expected]
+    assert {0, 1, max_trials} <= set(failures)  # first try, backtracked, and failed searches
+    w = torch.tensor(w0, dtype=torch.float64, requires_grad=True)
+
+    def closure(backward=True):
+        with torch.set_grad_enabled(backward):
+            loss = f(w)
+        if backward:
+            w.grad = None
+            loss.backward()
+        return loss
+
+    opt = ArmijoSGD([w], init_step_size=eta, c=c, shrink=beta, growth=gamma, steps_per_epoch=m,
+                    max_backtracks=max_trials, reset="sls")
+    for w_k, eta_k, failed in expected:
+        before = opt.counts["failed_trials"]
+        opt.step(closure)
+        assert w.tolist() == pytest.approx(w_k, rel=1e-12, abs=1e-15)
+        assert opt.last_step_size == pytest.approx(eta_k, rel=1e-12) == opt.param_groups[0]["lr"]
+        assert opt.counts["failed_trials"] - before == failed
+    assert opt.counts["fallbacks"] == 0
+
+
+def test_sls_skips_a_step_with_a_vanishing_gradient():
+    w = torch.tensor([3.0], dtype=torch.float64, requires_grad=True)
+    f = quadratic(torch.eye(1, dtype=torch.float64), w)  # 1/2 w^2: any step up to 2(1 - c) = 1.8 passes
+    opt = ArmijoSGD([w], init_step_size=0.5, reset="sls", steps_per_epoch=1)
+    opt.step(f)  # trial 0.5 * 2 = 1 passes: w = 3 - 1 * 3 = 0 exactly
+    assert (w.item(), opt.last_step_size, opt.counts["trials"]) == (0.0, 1.0, 1)
+    opt.step(f)  # g = 0: no move, no trial, the step size kept
+    assert (w.item(), opt.last_step_size, opt.counts["trials"]) == (0.0, 1.0, 1)
+    assert opt.param_groups[0]["lr"] == 1.0
+
+
+def test_state_dicts_saved_without_growth_and_lr_still_load():
+    a = torch.diag(torch.tensor([3.0, 1.0], dtype=torch.float64))
+    w = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    opt = ArmijoSGD([w], init_step_size=2.0, steps_per_epoch=3)
+    opt.step(quadratic(a, w))
+    saved = opt.state_dict()
+    for group in saved["param_groups"]:
+        del group["growth"], group["lr"]
+    resumed = ArmijoSGD([w], init_step_size=2.0, steps_per_epoch=3)
+    resumed.load_state_dict(saved)
+    assert resumed.param_groups[0]["growth"] == 2.0 and resumed.param_groups[0]["lr"] == opt.last_step_size
+    resumed.step(quadratic(a, w))

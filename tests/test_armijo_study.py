@@ -1,10 +1,12 @@
 """The experiments of Tsukada & Iiduka and the claims measured on them, on synthetic logs."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from critbatch import armijo_claims, armijo_study, sfo
+from critbatch.papers.armijo import claims as armijo_claims, study as armijo_study, theory as sfo
 from critbatch.store import Result
 
 
@@ -38,14 +40,15 @@ def test_cifar_settings_paper_and_substitute():
 def test_curves_share_the_armijo_run_of_the_step_sizes():
     curves, sizes = armijo_study.curve_runs("reduced"), armijo_study.step_size_runs("reduced")
     assert curves["SGD+Armijo"] == sizes[0.05] and sorted(sizes) == [0.01, 0.05, 0.1, 0.2, 0.3]
-    assert curves["Adam"].batch_size["value"] == 128 and curves["Adam"].max_epochs == 20
+    assert curves["Adam"].batch_size["value"] == 128 and curves["Adam"].epochs == 20
 
 
 def result(steps: int, acc_at_end: float, seed: int = 0, failed: int | None = None, b: int = 1) -> Result:
     log = {"step": [0, steps // 2, steps], "sfo": [0, b * steps // 2, b * steps], "train_acc": [0.1, 0.5, acc_at_end]}
     if failed is not None:
         log["failed_trials"] = [0, failed // 2, failed]
-    return Result("key", {"seed": seed}, pd.DataFrame(log), {})
+    config = dataclasses.replace(armijo_study.sweep_runs("smoke")["SGD", 8][0], seed=seed)
+    return Result("key", config, pd.DataFrame(log), {})
 
 
 def sweep_from(steps_by_name: dict) -> dict:
@@ -128,7 +131,7 @@ def test_steps_and_sfo_figure():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from critbatch.armijo_figures import steps_and_sfo
+    from critbatch.papers.armijo.figures import steps_and_sfo
 
     b = np.array([4, 8, 16, 32])
     sweep = sweep_from({"SGD+Armijo": sfo.steps(b, c1=40.0, c2=1.0, eps=1.0).round().astype(int)})

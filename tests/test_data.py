@@ -26,21 +26,21 @@ def test_checksums_and_addresses_come_from_torchvision():
 
 
 def test_mnist_idx_files_are_parsed(tiny_mnist, tmp_path):
-    train = data.load("mnist", True, root=tmp_path / "root", mirror=tiny_mnist, download=False)
+    train = data.load("mnist", True, root=tmp_path, mirror=tiny_mnist, download=False)
     images, labels = learnable_digits(256, 0)
     assert train.images.shape == (256, 1, 28, 28) and train.images.dtype == torch.float32
     torch.testing.assert_close(train.images[:, 0], torch.from_numpy(images).float() / 255)
     assert train.labels.tolist() == labels.tolist() and train.classes == 10
-    test = data.load("mnist", False, root=tmp_path / "root", mirror=tiny_mnist, download=False)
+    test = data.load("mnist", False, root=tmp_path, mirror=tiny_mnist, download=False)
     assert test.images.shape == (64, 1, 28, 28)
-    assert (tmp_path / "root" / "mnist" / "train-images-idx3-ubyte.gz").is_file()  # copied from the mirror
+    assert (tmp_path / "mnist" / "train-images-idx3-ubyte.gz").is_file()  # copied from the mirror
 
 
 @pytest.mark.parametrize("name, base", [("cifar10", "cifar-10-batches-py"), ("cifar100", "cifar-100-python")])
 def test_cifar_archive_in_the_official_format(tiny_cifar, tmp_path, name, base):
     mirror, written = tiny_cifar
-    train = data.load(name, True, root=tmp_path / "root", mirror=mirror, download=False)
-    test = data.load(name, False, root=tmp_path / "root", mirror=mirror, download=False)
+    train = data.load(name, True, root=tmp_path, mirror=mirror, download=False)
+    test = data.load(name, False, root=tmp_path, mirror=mirror, download=False)
     source = data.SOURCES[name]
     members = written[name]
     train_members = [m for m in members if m.startswith("data_batch") or m == "train"]
@@ -54,8 +54,8 @@ def test_cifar_archive_in_the_official_format(tiny_cifar, tmp_path, name, base):
 
 def test_normalisation_uses_the_per_channel_constants(tiny_cifar, tmp_path):
     mirror, _ = tiny_cifar
-    plain = data.load("cifar10", False, root=tmp_path / "r", mirror=mirror, download=False)
-    normal = data.load("cifar10", False, root=tmp_path / "r", mirror=mirror, download=False, normalize=True)
+    plain = data.load("cifar10", False, root=tmp_path, mirror=mirror, download=False)
+    normal = data.load("cifar10", False, root=tmp_path, mirror=mirror, download=False, normalize=True)
     mean, std = (torch.tensor(v).view(1, 3, 1, 1) for v in data.NORMALIZATION["cifar10"])
     torch.testing.assert_close(normal.images, (plain.images - mean) / std)
 
@@ -64,11 +64,11 @@ def test_corrupt_mirror_file_is_detected(tiny_mnist, tmp_path):
     victim = tiny_mnist / "mnist" / "t10k-labels-idx1-ubyte.gz"
     victim.write_bytes(victim.read_bytes()[:-3])
     with pytest.raises(data.ChecksumError, match="t10k-labels-idx1-ubyte.gz has MD5"):
-        data.fetch("mnist", root=tmp_path / "root", mirror=tiny_mnist, download=False)
+        data.fetch("mnist", root=tmp_path, mirror=tiny_mnist, download=False)
 
 
 def test_corrupt_local_file_is_detected_not_replaced(tiny_mnist, tmp_path):
-    root = tmp_path / "root"
+    root = tmp_path
     data.fetch("mnist", root=root, mirror=tiny_mnist, download=False)
     local = root / "mnist" / "train-labels-idx1-ubyte.gz"
     local.write_bytes(b"not the archive")
@@ -80,7 +80,7 @@ def test_corrupt_local_file_is_detected_not_replaced(tiny_mnist, tmp_path):
 def test_missing_data_names_the_file_and_the_fix(tmp_path, monkeypatch):
     monkeypatch.delenv("CRITBATCH_MIRROR", raising=False)
     with pytest.raises(data.DataUnavailable) as error:
-        data.fetch("cifar100", root=tmp_path / "root", mirror=tmp_path / "empty", download=False)
+        data.fetch("cifar100", root=tmp_path, mirror=tmp_path / "empty", download=False)
     message = str(error.value)
     assert "cifar-100-python.tar.gz" in message and str(tmp_path / "empty") in message
     assert "CRITBATCH_MIRROR" in message and "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz" in message
@@ -92,7 +92,7 @@ def test_failed_download_is_reported_as_unavailable(tmp_path, monkeypatch):
 
     monkeypatch.setattr("torchvision.datasets.utils.download_url", offline)
     with pytest.raises(data.DataUnavailable, match="Name or service not known"):
-        data.fetch("cifar10", root=tmp_path / "root", download=True)
+        data.fetch("cifar10", root=tmp_path, download=True)
 
 
 def test_unknown_dataset_is_named():
@@ -121,3 +121,10 @@ def test_crop_and_flip_match_a_per_image_reference():
         crop = padded[i, :, dy[i] : dy[i] + 6, dx[i] : dx[i] + 6]
         torch.testing.assert_close(out[i], crop.flip(-1) if flip[i] else crop)
     assert flip.any() and not flip.all()  # both branches were exercised
+
+
+def test_a_data_root_that_does_not_exist_is_refused_not_created(tmp_path, tiny_mnist):
+    missing = tmp_path / "typo"
+    with pytest.raises(FileNotFoundError, match="data_root .*typo.* is not an existing folder"):
+        data.load("mnist", True, root=missing, mirror=tiny_mnist, download=False)
+    assert not missing.exists()

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from critbatch import interpolation, interpolation_claims
-from critbatch.kernel_sgd import KernelProblem
+from critbatch.papers.interpolation import claims as interpolation_claims, study as interpolation
+from critbatch.papers.interpolation.kernel_sgd import KernelProblem
 from critbatch.store import Result
 
 PROBLEM = KernelProblem("mnist", 1000, 500, "gaussian", 5.0)
@@ -17,20 +17,20 @@ def result(log: dict, **summary) -> Result:
 
 def curve(rate: float, steps: int = 200) -> dict:
     t = np.arange(steps + 1)
-    return {"iteration": t, "epoch": t / 10, "train_mse": 1 / (1 + rate * t), "test_mse": 1.2 / (1 + rate * t)}
+    return {"step": t, "epoch": t / 10, "train_loss": 1 / (1 + rate * t), "test_loss": 1.2 / (1 + rate * t)}
 
 
 def test_runs_per_scale_and_seed():
     panel = interpolation.Panel("MNIST", PROBLEM)
     runs = interpolation.figure4_runs(panel, "reduced", seed=5)
     assert [r.seed for r in runs["m = m*"]] == [5, 6, 7] and len(runs["GD"]) == 1
-    assert runs["GD"][0].batch == PROBLEM.n and runs["m = 16 m*"][0].batch_factor == 16
-    assert interpolation.figure4_runs(panel, "smoke")["m = m*"][0].iterations == 60
+    assert runs["GD"][0].batch_size == PROBLEM.n and runs["m = 16 m*"][0].batch_factor == 16
+    assert interpolation.figure4_runs(panel, "smoke")["m = m*"][0].steps == 60
     five = interpolation.figure5_runs(panel, "reduced")
     assert set(five) == {"m = 1", "m = 2", "m = m*", "m = 4 m*", "m = 16 m*", "GD"}
     assert all(r.test and r.epochs == 10 for runs in five.values() for r in runs)
     speed = interpolation.speedup_runs(panel, "reduced")
-    assert speed[1][0].iterations == 2 * PROBLEM.n and speed[512][0].iterations == 600
+    assert speed[1][0].steps == 2 * PROBLEM.n and speed[512][0].steps == 600
     with pytest.raises(ValueError, match="scale must be one of"):
         interpolation.figure4_runs(panel, "huge")
 
@@ -63,8 +63,8 @@ def test_figure4_claims():
 
 
 def test_figure5_and_6_claims():
-    epochs = {"epoch": [0, 1, 2], "test_mse": [1.0, 0.5, 0.4]}
-    runs = {"MNIST": {label: [result({**epochs, "train_mse": values, "test_mse": test})]
+    epochs = {"epoch": [0, 1, 2], "test_loss": [1.0, 0.5, 0.4]}
+    runs = {"MNIST": {label: [result({**epochs, "train_loss": values, "test_loss": test})]
                       for label, values, test in [
                           ("m = 1", [1, 0.10, 0.05], [1, 0.3, 0.2]), ("m = m*", [1, 0.12, 0.06], [1, 0.31, 0.21]),
                           ("m = 16 m*", [1, 0.5, 0.4], [1, 0.6, 0.5]), ("GD", [1, 0.9, 0.8], [1, 0.9, 0.85])]}}
@@ -77,7 +77,7 @@ def test_figure5_and_6_claims():
 
 def test_figure3_claims():
     losses = [np.full(10, 1.0), np.r_[np.full(5, 1e-3), np.full(5, 0.5)], np.r_[np.full(10, 1e-4)]]
-    run = result({"epoch": [0, 1, 2], "test_mse": [1.0, 0.3, 0.2], "point_losses": [None, losses[1], losses[2]]})
+    run = result({"epoch": [0, 1, 2], "test_loss": [1.0, 0.3, 0.2], "point_losses": [None, losses[1], losses[2]]})
     claims = interpolation_claims.figure3({"MNIST": run})
     assert claims.ours.tolist() == ["50%, 100%", "0.300, 0.200"]
     assert claims.verdict.tolist() == ["reproduced", "reproduced"]
@@ -85,7 +85,7 @@ def test_figure3_claims():
 
 def test_speedup_claims_use_the_lowest_common_level():
     def summary(reached):
-        return {"beta": 1.0, "lambda_1": 0.25, "iterations_to": reached}
+        return {"beta": 1.0, "lambda_1": 0.25, "steps_to": reached}
 
     runs = {"X": {1: [result({}, **summary({"0.5": 40, "0.1": 400}))],
                   2: [result({}, **summary({"0.5": 20, "0.1": 200}))],

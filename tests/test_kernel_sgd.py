@@ -4,20 +4,20 @@ import numpy as np
 import pytest
 import torch
 
-from critbatch import kernel_sgd, theory
-from critbatch.kernel_sgd import KernelProblem, KernelRun
-from critbatch.loader import DeviceLoader
+from critbatch.papers.interpolation import kernel_sgd, theory
+from critbatch.papers.interpolation.kernel_sgd import KernelProblem, KernelRun
+from critbatch.data import DeviceLoader
 
 
 @pytest.fixture
 def problem(tiny_mnist, tmp_path):
     """A loaded 64-point problem and a function that trains configs on the same data."""
     spec = KernelProblem("mnist", n=64, n_test=32, kernel="gaussian", bandwidth=6.0)
-    options = {"data_root": str(tmp_path / "data"), "mirror": str(tiny_mnist), "progress": False}
+    options = {"data_root": str(tmp_path), "mirror": str(tiny_mnist), "progress": False}
 
     def fit(**changes):
-        budget = {} if {"epochs", "iterations"} & set(changes) else {"iterations": 10}
-        config = KernelRun(spec, **{"batch": 4, **budget, **changes})
+        budget = {} if {"epochs", "steps"} & set(changes) else {"steps": 10}
+        config = KernelRun(spec, **{"batch_size": 4, **budget, **changes})
         return kernel_sgd.train(config, **options)
 
     loaded = kernel_sgd.load_problem(spec, "cpu", options["data_root"], options["mirror"])
@@ -58,52 +58,52 @@ def test_sgd_converges_to_the_interpolating_solution(problem):
     for _ in range(64 * 400):
         kernel_sgd.sgd_step(k, y, alpha, f, sampler.next_indices(1), rate)
     torch.testing.assert_close(alpha, torch.linalg.solve(k, y), rtol=0, atol=1e-6)
-    log, summary = fit(batch=1, epochs=400, log_every=10**9)  # the same through train()
-    assert summary["step"] == pytest.approx(rate) and log.train_mse.iloc[-1] < 1e-10
+    log, summary = fit(batch_size=1, epochs=400, eval_every=10**9)  # the same through train()
+    assert summary["lr"] == pytest.approx(rate) and log.train_loss.iloc[-1] < 1e-10
 
 
 def test_gradient_descent_is_the_full_batch_limit(problem):
     spec, loaded, fit = problem
-    log, summary = fit(batch=64, iterations=3)
+    log, summary = fit(batch_size=64, steps=3)
     eta = float(theory.practical_step(64, 1.0, loaded.lambda_1, 64))
-    assert summary["step"] == pytest.approx(eta)
+    assert summary["lr"] == pytest.approx(eta)
     alpha = torch.zeros_like(loaded.y)
     for _ in range(3):
         alpha -= eta / 64 * (loaded.k @ alpha - loaded.y)
     expected = float(((loaded.k @ alpha - loaded.y) ** 2).sum() / 64)
-    assert log.train_mse.iloc[-1] == pytest.approx(expected, rel=1e-5)
+    assert log.train_loss.iloc[-1] == pytest.approx(expected, rel=1e-5)
     assert log.epoch.tolist() == [0, 1, 2, 3]
 
 
 def test_logged_errors_are_the_true_errors(problem):
     _, loaded, fit = problem
-    log, summary = fit(batch=5, epochs=3, test=True, targets=(0.5, 1e-30))
-    assert summary["iterations_to"]["1e-30"] is None
-    assert summary["iterations_to"]["0.5"] == int(np.argmax(log.train_mse.to_numpy() <= 0.5)) > 0
-    assert log.train_mse.iloc[0] == pytest.approx(1.0) and log.test_mse.iloc[0] == pytest.approx(1.0)
+    log, summary = fit(batch_size=5, epochs=3, test=True, targets=(0.5, 1e-30))
+    assert summary["steps_to"]["1e-30"] is None
+    assert summary["steps_to"]["0.5"] == int(np.argmax(log.train_loss.to_numpy() <= 0.5)) > 0
+    assert log.train_loss.iloc[0] == pytest.approx(1.0) and log.test_loss.iloc[0] == pytest.approx(1.0)
     assert log.test_error.between(0, 1).all()
-    assert summary["iterations"] == 39 and log.epoch.iloc[-1] == pytest.approx(39 * 5 / 64)
+    assert summary["steps"] == 39 and log.epoch.iloc[-1] == pytest.approx(39 * 5 / 64)
 
 
 def test_critical_batch_and_factor(problem):
     _, loaded, fit = problem
     critical = theory.practical_critical_batch(1.0, loaded.lambda_1, 64)
-    _, summary = fit(batch="critical", batch_factor=2, iterations=2)
-    assert summary["batch"] == min(2 * round(critical), 64)
+    _, summary = fit(batch_size="critical", batch_factor=2, steps=2)
+    assert summary["batch_size"] == min(2 * round(critical), 64)
     assert summary["critical_batch"] == pytest.approx(critical)
 
 
 def test_epoch_sampling_visits_every_point(problem):
     _, _, fit = problem
-    log, summary = fit(batch=10, epochs=2, sampling="epoch", log_every=10**9)
-    assert summary["iterations"] == 14  # 7 batches per epoch, the last one short
+    log, summary = fit(batch_size=10, epochs=2, sampling="epoch", eval_every=10**9)
+    assert summary["steps"] == 14  # 7 batches per epoch, the last one short
     assert log.epoch.tolist() == [0, 1, 2]
 
 
 def test_divergence_is_recorded(problem):
     _, _, fit = problem
-    log, summary = fit(step_factor=50.0, iterations=200)
-    assert summary["status"] == "diverged" and summary["iterations"] < 200
+    log, summary = fit(step_factor=50.0, steps=200)
+    assert summary["status"] == "diverged" and summary["steps"] < 200
 
 
 def test_eigenpro_flattens_the_top_of_the_spectrum(problem):
@@ -137,34 +137,37 @@ def _modified_part(loaded, pre):
 def test_eigenpro_run_uses_the_modified_constants(problem):
     _, loaded, fit = problem
     settings = {"subsample": 32, "top": 8, "damping": 0.95, "max_batch": 16}
-    log, summary = fit(batch="critical", epochs=3, sampling="epoch", eigenpro=settings, point_losses=True)
+    log, summary = fit(batch_size="critical", epochs=3, sampling="epoch", eigenpro=settings, point_losses=True)
     assert summary["kernel_lambda_1"] == pytest.approx(loaded.lambda_1)
     assert summary["lambda_1"] < loaded.lambda_1 and summary["beta"] < 1
-    assert summary["batch"] <= 16
+    assert summary["batch_size"] <= 16
     losses = log.point_losses.dropna()
     assert len(losses) == 4 and all(len(p) == 64 for p in losses)  # start + 3 epoch ends
-    np.testing.assert_allclose(np.mean(losses.iloc[-1]), log.train_mse.iloc[-1], rtol=1e-5)
+    np.testing.assert_allclose(np.mean(losses.iloc[-1]), log.train_loss.iloc[-1], rtol=1e-5)
 
 
 @pytest.mark.parametrize("changes, message", [
-    ({"iterations": None}, "exactly one budget"),
+    ({"steps": None}, "exactly one budget"),
     ({"epochs": 1.0}, "exactly one budget"),
-    ({"batch": "huge"}, "integer or 'critical'"),
-    ({"batch": 65}, "batch must be in"),
-    ({"iterations": 0}, "must be positive"),
+    ({"batch_size": "huge"}, "integer or 'critical'"),
+    ({"batch_size": 65}, "batch_size must be in"),
+    ({"steps": 0}, "must be positive"),
+    ({"batch_size": 2.5}, "batch_size must be a positive integer, got 2.5"),
+    ({"batch_size": 0}, "batch_size must be a positive integer, got 0"),
+    ({"seed": -2}, "seed must be a non-negative integer"),
 ])
 def test_bad_runs_are_named(changes, message):
     spec = KernelProblem("mnist", n=64, n_test=0, kernel="gaussian", bandwidth=6.0)
     with pytest.raises(ValueError, match=message):
-        KernelRun(spec, **{"batch": 4, "iterations": 10, **changes})
+        KernelRun(spec, **{"batch_size": 4, "steps": 10, **changes})
     with pytest.raises(ValueError, match="n_test > 0"):
-        KernelRun(spec, 4, iterations=1, test=True)
+        KernelRun(spec, 4, steps=1, test=True)
 
 
 def test_missing_speech_features_say_how_to_provide_them(tmp_path):
     spec = KernelProblem("timit", n=100, n_test=0, kernel="gaussian", bandwidth=11.0)
     with pytest.raises(FileNotFoundError, match="Linguistic Data Consortium.*numpy.savez"):
-        kernel_sgd.train(KernelRun(spec, 1, iterations=1), data_root=tmp_path, progress=False)
+        kernel_sgd.train(KernelRun(spec, 1, steps=1), data_root=tmp_path, progress=False)
 
 
 def test_practical_speedup_needs_no_smallest_eigenvalue():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from critbatch import kernels
+from critbatch.papers.interpolation import kernels
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from critbatch.loader import DeviceLoader
+from critbatch.data import DeviceLoader
 
 
 def make(n=10, **kwargs):

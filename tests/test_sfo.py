@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from critbatch import sfo
+from critbatch.papers.armijo import theory as sfo
 
 
 def test_sfo_is_minimal_at_the_critical_batch_size():

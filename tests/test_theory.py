@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from critbatch import theory
+from critbatch.papers.interpolation import theory
 
 BETA, N = 1.0, 10_000
 PROBLEMS = [(0.15, 1e-4), (0.3, 1e-4), (0.054, 1e-4), (0.5, 0.02)]  # (lam1, lamn)

@@ -7,9 +7,11 @@ import pandas as pd
 import pytest
 import torch
 
-from critbatch import optimizers, train as train_module
+from critbatch import optim as optimizers
+from critbatch import run, runs
 from critbatch.store import Store
-from critbatch.train import TrainConfig, run, train
+from critbatch.train import TrainConfig, train
+from critbatch.train import measurements
 
 BASE = TrainConfig(
     dataset="mnist",
@@ -17,7 +19,7 @@ BASE = TrainConfig(
     optimizer={"kind": "sgd"},
     lr={"kind": "constant", "value": 0.05},
     batch_size={"kind": "constant", "value": 24},
-    max_epochs=4,
+    epochs=4,
     metrics=("train_loss", "train_acc"),
 )
 
@@ -27,7 +29,7 @@ def fit(tiny_mnist, tmp_path):
     """train() on the tiny dataset, without a progress bar."""
 
     def fit(config=BASE, **options):
-        return train(config, data_root=tmp_path / "data", mirror=tiny_mnist, progress=False, **options)
+        return train(config, data_root=tmp_path, mirror=tiny_mnist, progress=False, **options)
 
     return fit
 
@@ -53,7 +55,7 @@ def test_steps_and_sfo_are_counted_exactly(fit):
 
 def test_a_batch_size_that_changes_per_step(fit):
     config = dataclasses.replace(BASE, batch_size={"kind": "piecewise_constant", "boundaries": [5, 9],
-                                                   "values": [8, 64, 100]}, max_steps=12, max_epochs=None,
+                                                   "values": [8, 64, 100]}, steps=12, epochs=None,
                                  eval_unit="step", eval_every=1)
     log, summary = fit(config)
     # Replay the schedule against the epoch boundary: 5x8 = 40, 4x64 = 256 -> the 4th is cut to
@@ -73,7 +75,7 @@ def test_forward_only_closure_calls_are_extra_evaluations(fit, monkeypatch):
             return super().step(closure)
 
     monkeypatch.setitem(optimizers._OPTIMIZERS, "probe", lambda params, lr: Probe(params, lr=lr))
-    _, summary = fit(dataclasses.replace(BASE, optimizer={"kind": "probe"}, max_epochs=1))
+    _, summary = fit(dataclasses.replace(BASE, optimizer={"kind": "probe"}, epochs=1))
     assert summary["sfo"] == 256 and summary["extra_evals"] == 2 * 256
 
 
@@ -91,7 +93,7 @@ def test_deterministic_for_a_seed(fit):
 ])
 def test_killed_run_resumes_to_the_same_result(fit, tmp_path, optimizer, lr):
     config = dataclasses.replace(BASE, optimizer=optimizer, lr=lr, augment=True, eval_unit="step",
-                                 eval_every=7, max_epochs=3)
+                                 eval_every=7, epochs=3)
     reference, ref_summary = fit(config)
     checkpoint = tmp_path / "run.pt"
 
@@ -100,17 +102,20 @@ def test_killed_run_resumes_to_the_same_result(fit, tmp_path, optimizer, lr):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        fit(config, checkpoint=checkpoint, checkpoint_seconds=0, on_log=kill_after_three_rows)
+        fit(config, checkpoint=checkpoint, on_log=kill_after_three_rows)
     assert checkpoint.is_file()
-    resumed, summary = fit(config, checkpoint=checkpoint, checkpoint_seconds=0)
+    logged = []
+    resumed, summary = fit(config, checkpoint=checkpoint, on_log=lambda row: logged.append(row["step"]))
+    assert logged[0] == 28, "a short run resumes from its last evaluation, not from step 0"
     pd.testing.assert_frame_equal(without_time(resumed), without_time(reference))
-    assert {k: v for k, v in summary.items() if k != "seconds"} == {
-        k: v for k, v in ref_summary.items() if k != "seconds"}
+    timings = ("seconds", "measure_seconds")
+    assert {k: v for k, v in summary.items() if k not in timings} == {
+        k: v for k, v in ref_summary.items() if k not in timings}
 
 
 def test_a_checkpoint_of_another_run_is_refused(fit, tmp_path):
     checkpoint = tmp_path / "run.pt"
-    fit(dataclasses.replace(BASE, max_epochs=1), checkpoint=checkpoint)
+    fit(dataclasses.replace(BASE, epochs=1), checkpoint=checkpoint)
     with pytest.raises(ValueError, match="cannot resume run"):
         fit(checkpoint=checkpoint)
 
@@ -123,7 +128,7 @@ def test_divergence_is_recorded_not_raised(fit):
 
 
 def test_stop_at_a_target_on_a_full_data_metric(fit):
-    config = dataclasses.replace(BASE, stop={"metric": "train_acc", "target": 0.5}, max_epochs=50,
+    config = dataclasses.replace(BASE, stop={"metric": "train_acc", "target": 0.5}, epochs=50,
                                  eval_unit="step", eval_every=2)
     log, summary = fit(config)
     assert summary["status"] == "reached"
@@ -133,7 +138,7 @@ def test_stop_at_a_target_on_a_full_data_metric(fit):
 
 def test_gradient_norm_and_test_metrics(fit):
     config = dataclasses.replace(BASE, metrics=("train_loss", "grad_norm", "test_loss", "test_acc"),
-                                 stop={"metric": "grad_norm", "target": 1e-9}, max_epochs=1)
+                                 stop={"metric": "grad_norm", "target": 1e-9}, epochs=1)
     log, summary = fit(config)
     assert set(log.columns) >= {"grad_norm", "test_loss", "test_acc"} and "train_acc" not in log
     assert (log.grad_norm > 0).all() and log.test_acc.between(0, 1).all()
@@ -144,7 +149,7 @@ def test_full_gradient_norm_is_the_norm_of_the_mean_loss_gradient(tiny_mnist, tm
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
     x, y = torch.rand(50, 1, 28, 28), torch.randint(0, 10, (50,))
-    measured = train_module._measure(model, x, y, batch=16, gradient=True)
+    measured = measurements.full_pass(model, x, y, batch=16, gradient=True)
     torch.nn.functional.cross_entropy(model(x), y).backward()
     expected = torch.sqrt(sum((p.grad**2).sum() for p in model.parameters()))
     assert measured["norm"] == pytest.approx(float(expected), rel=1e-5)
@@ -153,16 +158,17 @@ def test_full_gradient_norm_is_the_norm_of_the_mean_loss_gradient(tiny_mnist, tm
 def test_run_stores_and_then_loads(tiny_mnist, tmp_path, monkeypatch):
     monkeypatch.setenv("CRITBATCH_CHECKPOINTS", str(tmp_path / "ckpt"))
     store = Store(tmp_path / "results", cache_only=False)
-    config = dataclasses.replace(BASE, max_epochs=1)
-    first = run(config, store, data_root=tmp_path / "data", mirror=tiny_mnist, progress=False)
-    monkeypatch.setattr(train_module, "train", lambda *a, **k: pytest.fail("trained again"))
+    config = dataclasses.replace(BASE, epochs=1)
+    first = run(config, store, data_root=tmp_path, mirror=tiny_mnist, progress=False)
+    monkeypatch.setitem(runs._RUN_TYPES, TrainConfig,
+                        runs._RunType(lambda *a, **k: pytest.fail("trained again"), checkpoints=True))
     second = run(config, store)
     pd.testing.assert_frame_equal(first.log, second.log)
     assert not any((tmp_path / "ckpt").glob("*.pt"))  # the finished run's checkpoint is gone
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"max_epochs": None}, "give a budget"),
+    ({"epochs": None}, "give a budget"),
     ({"eval_unit": "minute"}, "eval_unit"),
     ({"metrics": ("train_loss", "top5")}, "unknown metrics"),
     ({"stop": {"metric": "test_acc", "target": 0.9}}, "stop metric"),
@@ -181,7 +187,7 @@ def test_unknown_kinds_are_named(fit):
 
 def test_armijo_trains_and_logs_its_step_sizes(fit):
     config = dataclasses.replace(BASE, optimizer={"kind": "armijo", "c": 0.1, "reset": "grow",
-                                                  "steps_per_epoch": "auto"}, lr=None, max_epochs=2)
+                                                  "steps_per_epoch": "auto"}, lr=None, epochs=2)
     log, summary = fit(config)
     assert log.train_loss.iloc[-1] < 0.5 * log.train_loss.iloc[0]
     assert [len(s) for s in log.step_sizes.iloc[1:]] == [11, 11]  # one per step since the last row
@@ -198,9 +204,96 @@ def test_lr_schedule_is_required_exactly_when_needed():
 
 def test_a_stalled_run_stops_after_its_patience(fit):
     # A zero learning rate never improves the accuracy: the run must give up after 1.5 epochs.
-    config = dataclasses.replace(BASE, lr={"kind": "constant", "value": 0.0}, max_epochs=50, patience=1.5,
+    config = dataclasses.replace(BASE, lr={"kind": "constant", "value": 0.0}, epochs=50, patience=1.5,
                                  stop={"metric": "train_acc", "target": 0.99}, eval_unit="step", eval_every=4)
     log, summary = fit(config)
     assert summary["status"] == "stalled" and 1.5 <= summary["epochs"] < 2
     with pytest.raises(ValueError, match="patience needs a stop rule"):
         dataclasses.replace(BASE, patience=2.0)
+
+
+def test_a_measurement_is_added_without_editing_the_loop(fit, monkeypatch):
+    monkeypatch.setattr(measurements, "_REGISTRY", dict(measurements._REGISTRY))
+
+    @measurements.measurement("weight_norm")
+    def weight_norm(probe, wanted):
+        return {"weight_norm": float(torch.cat([p.detach().flatten() for p in probe.model.parameters()]).norm())}
+
+    log, _ = fit(dataclasses.replace(BASE, metrics=("train_loss", "weight_norm"), epochs=2))
+    assert log.weight_norm.notna().all() and log.weight_norm.iloc[-1] != log.weight_norm.iloc[0]
+    with pytest.raises(ValueError, match="already registered"):
+        measurements.measurement("train_loss")(weight_norm)
+
+
+def test_unknown_metrics_are_refused_with_the_known_ones():
+    with pytest.raises(ValueError, match="unknown metrics.*known: train_loss"):
+        dataclasses.replace(BASE, metrics=("train_los",))
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"seed": -1}, "seed must be a non-negative integer"),
+    ({"seed": 1.5}, "seed must be a non-negative integer"),
+    ({"batch_size": {"kind": "constant", "value": 2.5}}, "batch_size must be a positive integer, got 2.5"),
+    ({"batch_size": {"kind": "constant", "value": 0}}, "batch_size must be a positive integer, got 0"),
+])
+def test_bad_parameters_are_refused_in_one_line_before_any_data_loads(changes, message):
+    with pytest.raises(ValueError, match=message) as error:
+        dataclasses.replace(BASE, **changes)
+    assert "\n" not in str(error.value)
+
+
+def test_an_unknown_device_is_refused_before_any_data_loads(tmp_path):
+    with pytest.raises(ValueError, match="unknown device 'gpu'; use 'cpu'"):
+        train(BASE, device="gpu", data_root=tmp_path, mirror=tmp_path / "nowhere", progress=False)
+
+
+STAGED = dataclasses.replace(
+    BASE, batch_size={"kind": "exponential", "init": 8, "rate": 2.0, "unit": "stage"},
+    lr={"kind": "exponential", "init": 0.05, "rate": 1.4, "unit": "stage"}, epochs=6, eval_unit="step",
+    eval_every=8, metrics=("train_loss", "grad_norm"),
+    stages={"kind": "threshold", "metric": "grad_norm", "init": 0.6, "batch0": 8, "delta": 2.0, "gamma": 1.4})
+
+
+def test_threshold_stages_grow_the_batch_size_and_the_learning_rate(fit):
+    log, summary = fit(STAGED)
+    stages = summary["stages"]
+    assert len(stages) >= 3, "the gradient norm should cross the first thresholds on this easy problem"
+    for record in stages[:-1]:  # each stage ends at the first check whose norm is at most its threshold
+        rows = log[log.stage == record["stage"]]
+        assert (rows.grad_norm.iloc[:-1] > record["threshold"]).all()
+        assert rows.grad_norm.iloc[-1] <= record["threshold"]
+        assert (rows.batch_size == 8 * 2 ** record["stage"]).all()
+        assert rows.lr.to_numpy() == pytest.approx(0.05 * 1.4 ** record["stage"])
+    assert [r["threshold"] for r in stages[:3]] == pytest.approx([0.6, 0.6 / 2**0.5, 0.3])
+
+
+def test_staged_runs_resume_with_their_stage(fit, tmp_path):
+    reference, ref_summary = fit(STAGED)
+    checkpoint = tmp_path / "run.pt"
+    middle = ref_summary["stages"][1]["step"] + 8
+
+    def kill(row):
+        if row["step"] >= middle:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(STAGED, checkpoint=checkpoint, on_log=kill)
+    resumed, summary = fit(STAGED, checkpoint=checkpoint)
+    pd.testing.assert_frame_equal(without_time(resumed), without_time(reference))
+    assert summary["stages"] == ref_summary["stages"]
+
+
+def test_a_line_search_follows_the_steps_per_epoch_of_a_growing_batch(fit, monkeypatch):
+    seen = []
+    original = optimizers.ArmijoSGD.step
+
+    def spy(self, closure):
+        seen.append(self.param_groups[0]["steps_per_epoch"])
+        return original(self, closure)
+
+    monkeypatch.setattr(optimizers.ArmijoSGD, "step", spy)
+    config = dataclasses.replace(BASE, optimizer={"kind": "armijo", "reset": "grow", "steps_per_epoch": "auto"},
+                                 lr=None, batch_size={"kind": "piecewise_constant", "boundaries": [20],
+                                                      "values": [16, 64]}, epochs=None, steps=30)
+    fit(config)
+    assert seen[0] == 256 // 16 and seen[-1] == 256 // 64

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from critbatch import variance_reduction as vr
+from critbatch.papers.interpolation import variance_reduction as vr
 
 
 @pytest.fixture(scope="module")

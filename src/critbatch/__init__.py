@@ -1,13 +1,25 @@
 """critbatch: optimizers, schedules and measurements for the critbatch book.
 
-Modules (import the one you need; importing the package itself loads nothing heavy):
+The core (import the module you need; importing the package itself loads nothing heavy):
 
-* ``theory``: closed forms of Ma, Bassily & Belkin (critical batch, optimal steps, speed-up).
-* ``variance_reduction``: SGD, SAG, SVRG and SAGA on interpolating least squares.
-* ``data``, ``loader``: verified dataset archives and a device-resident batch server.
-* ``models``, ``optimizers``, ``schedules``: building blocks named by JSON-able specs.
-* ``train``: the training loop shared by every paper; ``store``: the results store.
-* ``plotting``: the house style and the substitute-data label; ``paths``: where things live.
+* ``optim``: :class:`~critbatch.optim.ArmijoSGD` and optimizers built by name.
+* ``schedules``: learning-rate and batch-size schedules as pure functions of progress, and
+  stages that advance when a measured quantity crosses a threshold.
+* ``data``: official archives verified by checksum, and the device loader.
+* ``models``: the networks, by name.
+* ``train``: the training loop and its registry of measurements.
+* ``store``: the results store; ``runs``: ``critbatch.run(config)`` for every run type.
+* ``analysis``: claims, verdicts, first-reach and seed averages; ``plotting``: the house style.
+* ``scales``, ``paths``, ``devices``, ``specs``, ``notebooks``: settings and plumbing.
+
+One folder per paper under ``critbatch.papers``; the core never imports a paper.
 """
 
 __version__ = "0.1.0"
+
+
+def run(config, store=None, **options):
+    """Load the stored result of ``config``, or train and store it (:func:`critbatch.runs.run`)."""
+    from .runs import run as run_
+
+    return run_(config, store, **options)

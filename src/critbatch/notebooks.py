@@ -1,7 +1,10 @@
-"""Execute the book's notebooks with papermill (used by the Makefile and the tests).
+"""The book's notebooks: the opener every notebook calls, and execution with papermill (used
+by the Makefile and the tests).
 
-Every notebook lives in ``notebooks/<paper>/<figure>.ipynb`` and has a cell tagged
-``parameters``. Execution runs each notebook in its own folder (as nbval does) and drops the
+Every notebook lives in ``notebooks/<paper>/<figure>.ipynb``, has a cell tagged ``parameters``
+(``scale``, ``device``, ``seed``, ``data_root``) and then an opener cell that calls
+:func:`opener`, which checks every parameter (one line naming the fix, before any data loads)
+and applies the house style. Execution runs each notebook in its own folder (as nbval does) and drops the
 metadata that changes on every run (timestamps, durations), so that re-executing an unchanged
 notebook leaves an unchanged file.
 
@@ -17,11 +20,53 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import paths
+from . import paths, scales, validate
 
-__all__ = ["all_notebooks", "execute", "strip_volatile"]
+__all__ = ["Settings", "all_notebooks", "execute", "opener", "strip_volatile"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A notebook's parameters, checked and resolved by :func:`opener`."""
+
+    scale: str  # "smoke", "reduced" or "paper" (critbatch.scales)
+    device: str  # a torch device name ("auto" resolved)
+    seed: int  # the first seed of every run
+    data_root: Path | None  # dataset archives; None: $CRITBATCH_DATA or <repo>/data/raw
+
+    @property
+    def options(self) -> dict:
+        """What ``critbatch.run`` (and each paper's figure calls) take besides the config:
+        ``device`` and ``data_root``, which cannot change a result."""
+        return {"device": self.device, "data_root": self.data_root}
+
+
+def opener(scale: str, device: str = "cpu", seed: int = 0, data_root=None) -> Settings:
+    """Check a notebook's parameters, apply the house style, and return them resolved.
+
+    Each bad value fails with one line that names the fix, before any data loads:
+
+    >>> opener("reduced", device="gpu")
+    Traceback (most recent call last):
+    ValueError: unknown device 'gpu'; use 'cpu', 'cuda' (or 'cuda:N'), 'mps' or 'auto'
+    >>> opener("reduced", seed=-1)
+    Traceback (most recent call last):
+    ValueError: seed must be a non-negative integer, got -1 (int); give 0, 1, 2, ...
+    >>> opener("reduced").options
+    {'device': 'cpu', 'data_root': None}
+    """
+    from . import devices
+    from .plotting import use_house_style
+
+    scales.check(scale)
+    validate.seed(seed)
+    folder = validate.existing_folder(data_root)
+    resolved = devices.resolve(device)
+    use_house_style()
+    return Settings(scale, resolved, seed, folder)
 
 
 def all_notebooks(root: Path | None = None) -> list[Path]:

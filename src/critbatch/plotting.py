@@ -10,19 +10,38 @@
 'SUBSTITUTE DATA: Fashion-MNIST stands in for CIFAR-10\\nand a narrow ResNet'
 >>> len(fig.axes)  # the label's strip, above the plot
 2
+
+A run a figure cannot show in full (it stalled, diverged, or never reached the target a point
+needs) is marked, never just left out:
+
+>>> fig, ax = matplotlib.pyplot.subplots()
+>>> marker = mark_unfinished(ax, [4, 8], note="Momentum, b = 4, 8: " + how_ended([("stalled", 31875)]))
+>>> ax.legend().get_texts()[0].get_text()
+'Momentum, b = 4, 8: stalled at step 31,875'
 """
 
 from __future__ import annotations
 
+import math
+
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from matplotlib.ticker import LogFormatter
 
-__all__ = ["band", "label_substitute", "label_substitute_above", "mark_critical", "plain_log_ticks", "use_house_style"]
+from .analysis.seeds import mean_and_range
+
+__all__ = ["band", "how_ended", "label_substitute", "label_substitute_above", "legend_with_notes", "mark_critical",
+           "mark_early_ends", "mark_unfinished", "plain_log_ticks", "use_house_style"]
+
+#: How a run that did not reach its target ended (the ``status`` of its summary), in words.
+ENDINGS = {"stalled": "stalled", "diverged": "diverged", "budget": "ran out of budget"}
+EDGE, END = "unfinished-edge", "unfinished-end"  # the gids of the two kinds of marks
 
 
 def use_house_style() -> None:
@@ -62,14 +81,86 @@ def label_substitute_above(fig: Figure, used: str, original: str, how: str = "")
     return label_substitute(strip, used, original, how, loc="upper left")
 
 
-def band(ax: Axes, logs: list, x: str, y: str, **style) -> None:
+def band(ax: Axes, logs: list, x: str, y: str, **style) -> Line2D:
     """The mean of column ``y`` over runs that differ only in their seed, against ``x``, with
-    the range over the runs shaded (no shading for a single run)."""
-    table = pd.concat([log.set_index(x)[y] for log in logs], axis=1)
-    line, = ax.plot(table.index, table.mean(axis=1), **style)
+    the range over the runs shaded (no shading for a single run); returns the mean's line."""
+    table = mean_and_range(pd.concat([log[[x, y]] for log in logs]), x, [y], sort=True)
+    line, = ax.plot(table.index, table[y], **style)
     if len(logs) > 1:
-        ax.fill_between(table.index, table.min(axis=1), table.max(axis=1), color=line.get_color(),
+        ax.fill_between(table.index, table[f"{y}_min"], table[f"{y}_max"], color=line.get_color(),
                         alpha=0.2, linewidth=0)
+    return line
+
+
+def how_ended(ends: list[tuple[str, int]]) -> str:
+    """How the runs of one point ended, in words for a legend, from each run's (status, last
+    step); runs with status ``"reached"`` count only in "k of n seeds".
+
+    >>> how_ended([("stalled", 48750), ("stalled", 52500), ("stalled", 52500)])
+    'stalled at steps 48,750–52,500'
+    >>> how_ended([("reached", 7424), ("stalled", 4224)])
+    '1 of 2 seeds stalled at step 4,224'
+    """
+    missed = [(status, step) for status, step in ends if status != "reached"]
+    parts = []
+    for status in dict.fromkeys(status for status, _ in missed):
+        steps = sorted(step for s, step in missed if s == status)
+        where = f"step {steps[0]:,}" if steps[0] == steps[-1] else f"steps {steps[0]:,}–{steps[-1]:,}"
+        parts.append(f"{ENDINGS.get(status, status)} at {where}")
+    text = ", ".join(parts)
+    return text if len(missed) == len(ends) else f"{len(missed)} of {len(ends)} seeds {text}"
+
+
+def mark_unfinished(ax: Axes, x, y=None, note: str | None = None, *, color: str = "0.3") -> Line2D:
+    """Mark what a figure would otherwise silently leave out: with ``y``, a cross at the last
+    finite value (``x``, ``y``) of a run that ended early; without, an upward triangle near the
+    top edge of the axes above each ``x`` (stacked downwards where several share an ``x``), for
+    points whose runs never reached the figure's target. ``note`` (e.g. "b = 4: stalled at step
+    12,345") is the marks' legend entry."""
+    x = np.atleast_1d(x)
+    style = {"color": color, "linestyle": "none", "label": note if note else "_nolegend_", "zorder": 5}
+    if y is not None:
+        return ax.plot(x, np.atleast_1d(y), "X", ms=9, mec="white", mew=0.8, gid=END, **style)[0]
+    taken = [value for line in ax.lines if line.get_gid() == EDGE for value in line.get_xdata()]
+    heights = [0.96 - 0.06 * taken.count(value) for value in x]
+    line, = ax.plot(x, heights, "^", ms=7, transform=ax.get_xaxis_transform(), clip_on=False, gid=EDGE, **style)
+    return line
+
+
+def legend_with_notes(ax: Axes, title: str | None = None, *, main: bool = True, **style) -> None:
+    """``ax``'s legend (with ``style``; none unless ``main``) without the marks of
+    :func:`mark_unfinished`, whose notes get a legend of their own (titled ``title``) below the axes."""
+    entries = list(zip(*ax.get_legend_handles_labels()))
+    notes = [(h, label) for h, label in entries if getattr(h, "get_gid", lambda: None)() in (EDGE, END)]
+    others = [entry for entry in entries if entry not in notes]
+    if notes:
+        below = ax.legend(*zip(*notes), title=title, loc="upper center", bbox_to_anchor=(0.5, -0.18),
+                          fontsize="x-small", title_fontsize="x-small")
+        if main and others:
+            ax.add_artist(below).set_clip_on(False)  # add_artist clips to the axes; this one sits below them
+    if main and others:
+        ax.legend(*zip(*others), **style)
+
+
+def mark_early_ends(ax: Axes, results: list, x: str, y: str, label: str, *, color: str = "0.3",
+                    statuses: tuple[str, ...] = ("stalled", "diverged")) -> list[Line2D]:
+    """:func:`mark_unfinished` at the last finite (``x``, ``y``) of each result (a
+    :class:`critbatch.store.Result`) whose status is one of ``statuses``, noted
+    "``label``: diverged at step k" (with the seed where there are several)."""
+    marks = []
+    for result in results:
+        status = result.summary.get("status")
+        if status not in statuses:
+            continue
+        finite = result.log[np.isfinite(result.log[y].astype(float))]
+        if finite.empty:
+            continue
+        seed = getattr(result.config, "seed", None)
+        who = f"{label}, seed {seed}" if len(results) > 1 and seed is not None else label
+        last = finite.iloc[-1]
+        step = int(result.log.step.iloc[-1]) if "step" in result.log else math.nan
+        marks.append(mark_unfinished(ax, last[x], last[y], f"{who}: {how_ended([(status, step)])}", color=color))
+    return marks
 
 
 class _PlainLogFormatter(LogFormatter):

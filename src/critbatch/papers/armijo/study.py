@@ -1,0 +1,298 @@
+"""The experiments of Tsukada & Iiduka (arXiv 2307.13831), defined once for every notebook.
+
+For each batch size b = 2^2 ... 2^10 and each of six optimizers, a run trains from scratch and
+stops once a target is reached; K(b) is the number of steps to the first check that meets it,
+N(b) the examples whose gradients were computed by then (the SFO complexity), and the critical
+batch size the b with the smallest N.
+
+The stopping rule is the paper's: training accuracy >= 0.97 on MNIST (0.99 on CIFAR). We measure
+it on the whole training set (the official code uses its first 1,024 examples), every quarter
+epoch; the same runs also give the steps to a looser target, 0.95, for the figure at two
+targets. A run that has not improved its accuracy for 3 epochs stops as "stalled" (the
+budget is 60 epochs). SGD+Armijo uses the paper's c = 0.05, delta = 0.9, growth factor gamma = 2 per epoch
+(the ``grow`` reset) and the cap 10; the first trial step, 1, is the arXiv-era code's.
+Baselines follow the arXiv-era code (Jul-Nov 2023): constant steps, no augmentation or
+normalisation, no weight decay except AdamW's default 0.01; RMSProp, absent from that code,
+takes the TMLR code's 1e-3.
+
+One call per section returns everything its notebook shows: :func:`steps_sfo` (the sweep: K(b),
+N(b), critical batch sizes, the fit, function computations, two targets, and every claim),
+:func:`step_sizes` and :func:`curves`.
+
+Three settings. ``"mnist"``: the MLP 784-512-256-10 on MNIST, the paper's own data and scale at
+every scale. ``"cifar10"`` and ``"cifar100"``: at ``paper`` scale the paper's ResNet-34 on
+CIFAR-10/100 (no augmentation or normalisation, as in the arXiv-era code), stopping at training
+accuracy 0.99; CIFAR is not available offline and a sweep needs GPU-hours, so at ``reduced``
+scale both stand on one labelled substitute, a CPU-sized one: 4,096 Fashion-MNIST training
+images and the same CIFAR ResNet layout, 18 layers at width 8 (:data:`SUBSTITUTE` says so in
+words, for figure labels). On the conv net the accuracy is noisier, so the conv settings check
+every half epoch and allow 10 epochs without progress.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+import critbatch
+from critbatch import scales
+from critbatch.plotting import how_ended
+from critbatch.train import TrainConfig
+
+from . import claims as measured
+from . import theory
+
+__all__ = ["BATCH_SIZES", "OPTIMIZERS", "PAPER_SETTINGS", "SETTINGS", "SUBSTITUTE", "TARGETS", "Curves", "StepSizes",
+           "Sweep", "curve_runs", "curves", "read_sweep", "step_size_runs", "step_sizes", "steps_sfo", "substitute",
+           "sweep_runs", "targets", "trained_on"]
+
+PAPER = "armijo"
+
+#: name -> (optimizer spec, learning-rate schedule spec or None)
+OPTIMIZERS = {
+    "SGD+Armijo": ({"kind": "armijo", "c": 0.05, "init_step_size": 1.0, "shrink": 0.9, "reset": "grow",
+                    "steps_per_epoch": "auto", "max_step_size": 10.0}, None),
+    "SGD": ({"kind": "sgd"}, {"kind": "constant", "value": 0.1}),
+    "Momentum": ({"kind": "momentum", "momentum": 0.9}, {"kind": "constant", "value": 0.1}),
+    "Adam": ({"kind": "adam"}, {"kind": "constant", "value": 1e-3}),
+    "AdamW": ({"kind": "adamw", "weight_decay": 0.01}, {"kind": "constant", "value": 1e-3}),
+    "RMSProp": ({"kind": "rmsprop"}, {"kind": "constant", "value": 1e-3}),
+}
+BATCH_SIZES = [2**k for k in range(2, 11)]
+TARGETS = (0.97, 0.95)  # training accuracy: the paper's target, and a looser one read from the same runs
+MLP = {"kind": "mlp", "hidden": [512, 256]}
+SETTINGS = ("mnist", "cifar10", "cifar100")
+TRAIN_SIZES = {"mnist": 60_000, "fashion-mnist": 60_000, "cifar10": 50_000, "cifar100": 50_000}
+#: The paper's data and network per setting.
+PAPER_SETTINGS = {"mnist": "MNIST, MLP", "cifar10": "CIFAR-10, ResNet-34", "cifar100": "CIFAR-100, ResNet-34"}
+#: What the reduced-scale CIFAR runs train on instead, for the label on every such figure.
+SUBSTITUTE = "Fashion-MNIST (4,096 images), ResNet-18 layout at width 8"
+
+
+def _mnist(scale: str) -> dict:
+    """The MNIST + MLP experiments at ``scale``: the paper's data and model everywhere."""
+    return scales.pick(
+        scale,
+        smoke={"train_subset": 2048, "epochs": 8, "batch_sizes": [8, 64, 512], "seeds": 1,
+               "targets": (0.9, 0.85)},
+        reduced={"train_subset": None, "epochs": 60, "batch_sizes": BATCH_SIZES, "seeds": 3,
+                 "targets": TARGETS},
+        paper={"train_subset": None, "epochs": 60, "batch_sizes": BATCH_SIZES, "seeds": 3,
+               "targets": TARGETS},
+    ) | {"dataset": "mnist", "model": MLP, "checks_per_epoch": 4, "patience": 3.0, "substitute": None}
+
+
+def _cifar(dataset: str, scale: str) -> dict:
+    """The ResNet experiments: ``dataset`` (CIFAR-10 or -100) at paper scale, else the substitute."""
+    substitute = {"dataset": "fashion-mnist", "batch_sizes": BATCH_SIZES, "epochs": 40, "seeds": 2,
+                  "train_subset": 4096, "model": {"kind": "resnet", "depth": 18, "width": 8}, "substitute": SUBSTITUTE}
+    return scales.pick(
+        scale,
+        smoke=substitute | {"train_subset": 256, "model": {"kind": "resnet", "depth": 18, "width": 4},
+                            "epochs": 3, "batch_sizes": [8, 32, 128], "seeds": 1, "targets": (0.4, 0.3),
+                            "substitute": "Fashion-MNIST (256 images), ResNet-18 layout at width 4"},
+        reduced=substitute,
+        paper={"dataset": dataset, "model": {"kind": "resnet", "depth": 34}, "train_subset": None,
+               "epochs": 200, "batch_sizes": BATCH_SIZES, "seeds": 3, "substitute": None},
+    ) | {"checks_per_epoch": 2, "patience": 10.0} | ({} if scale == "smoke" else {"targets": (0.99, 0.95)})
+
+
+def _setting(setting: str, scale: str) -> dict:
+    """Data, model, budget, stopping checks and batch sizes of ``setting`` at ``scale``."""
+    if setting not in SETTINGS:
+        raise ValueError(f"setting must be one of {', '.join(SETTINGS)}; got {setting!r}")
+    return _mnist(scale) if setting == "mnist" else _cifar(setting, scale)
+
+
+def targets(scale: str, setting: str = "mnist") -> tuple[float, float]:
+    """The training-accuracy targets: the paper's (where runs stop), and a looser one."""
+    return _setting(setting, scale)["targets"]
+
+
+def substitute(scale: str, setting: str = "mnist") -> str | None:
+    """What the runs of ``setting`` train on instead of the paper's data and model (None: the paper's own)."""
+    return _setting(setting, scale)["substitute"]
+
+
+def trained_on(scale: str, setting: str = "mnist") -> str:
+    """The data and network the runs of ``setting`` at ``scale`` really train: the substitute, or the paper's."""
+    return substitute(scale, setting) or PAPER_SETTINGS[setting]
+
+
+def _config(name: str, b: int, settings: dict, seed: int, options: dict | None = None,
+            **changes) -> TrainConfig:
+    optimizer, lr = OPTIMIZERS[name]
+    return TrainConfig(dataset=settings["dataset"], model=settings["model"], optimizer={**optimizer, **(options or {})},
+                       lr=lr, batch_size={"kind": "constant", "value": b}, seed=seed,
+                       epochs=settings["epochs"], train_subset=settings["train_subset"], **changes)
+
+
+def sweep_runs(scale: str, seed: int = 0, setting: str = "mnist") -> dict[tuple[str, int], list[TrainConfig]]:
+    """{(optimizer, b): runs over seeds}, each stopping at the accuracy target (checked every
+    quarter epoch on MNIST, every half epoch on the conv nets) or after the patience runs out."""
+    settings = _setting(setting, scale)
+    n = settings["train_subset"] or TRAIN_SIZES[settings["dataset"]]
+    stop = {"metric": "train_acc", "target": settings["targets"][0]}
+    return {(name, b): [_config(name, b, settings, s, stop=stop, patience=settings["patience"],
+                                metrics=("train_loss", "train_acc"), eval_unit="step",
+                                eval_every=math.ceil(n / b / settings["checks_per_epoch"]))
+                        for s in range(seed, seed + settings["seeds"])]
+            for name in OPTIMIZERS for b in settings["batch_sizes"]}
+
+
+CURVE_METRICS = ("train_loss", "train_acc", "test_acc")
+
+
+def _curve_settings(scale: str, setting: str) -> tuple[dict, int]:
+    settings = {**_setting(setting, scale), "epochs": scales.pick(scale, smoke=2, reduced=20, paper=200)}
+    return settings, scales.pick(scale, smoke=64, reduced=128, paper=128)
+
+
+def curve_runs(scale: str, seed: int = 0, setting: str = "mnist") -> dict[str, TrainConfig]:
+    """Each optimizer at b = 128 for a fixed number of epochs, measured every epoch."""
+    settings, b = _curve_settings(scale, setting)
+    return {name: _config(name, b, settings, seed, metrics=CURVE_METRICS) for name in OPTIMIZERS}
+
+
+def step_size_runs(scale: str, seed: int = 0, setting: str = "mnist") -> dict[float, TrainConfig]:
+    """SGD+Armijo with several Armijo constants c, as :func:`curve_runs` (c = 0.05 is its run)."""
+    settings, b = _curve_settings(scale, setting)
+    return {c: _config("SGD+Armijo", b, settings, seed, options={"c": c}, metrics=CURVE_METRICS)
+            for c in (0.01, 0.05, 0.1, 0.2, 0.3)}
+
+
+def _load(configs, **options):
+    return critbatch.run(configs, paper=PAPER, **options)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One sweep (:func:`sweep_runs`) read at the paper's target and a looser one: everything
+    the K(b) and N(b) sections show."""
+
+    runs: dict  # (optimizer, b) -> results over seeds
+    target: float  # training accuracy where the runs stop (the paper's)
+    looser: float  # a looser target, read from the same runs
+    trained_on: str  # the data and network the runs train, in words
+    substitute: str | None  # the same, where it stands in for the paper's (None: the paper's own)
+    table: pd.DataFrame  # per (optimizer, b): steps, sfo, computations at the target, mean with min and max over seeds
+    by_target: dict  # {looser: table, target: table}
+    critical: pd.Series  # per optimizer, the batch size with the smallest mean SFO
+    fit: theory.Fit | None  # SGD+Armijo's fit of K(b) (None: too few batch sizes reached the target)
+    unfinished: pd.DataFrame  # the (optimizer, b) whose runs did not all reach the target, and how they ended
+    ends: dict  # (optimizer, b) -> how its unfinished runs ended, in words, for the figures
+    claims: pd.DataFrame  # every claim, its "figure" column naming the section: "K(b), N(b)", "computations", "two targets"
+
+    @property
+    def computations(self) -> pd.DataFrame:
+        """Steps plus failed line-search trials (steps for the others): batch sizes by optimizers."""
+        return self.table.computations.unstack(level="optimizer")
+
+    @property
+    def failed_per_step(self) -> pd.Series:
+        """SGD+Armijo's failed Armijo trials per step, per batch size."""
+        armijo = self.table.loc["SGD+Armijo"]
+        return (armijo.computations - armijo.steps) / armijo.steps
+
+    @property
+    def critical_by_target(self) -> pd.DataFrame:
+        """Each optimizer's critical batch size at both targets."""
+        return pd.DataFrame({f"critical batch size, accuracy {t}": measured.critical_batch_sizes(table)
+                             for t, table in self.by_target.items()})
+
+    def claims_of(self, *figures: str, rebuttal: bool = False) -> pd.DataFrame:
+        """The claims of ``figures`` (default: all), numbered from 0; with ``rebuttal``, the
+        two-target rows quote the rebuttal's CIFAR-10 numbers as the paper's."""
+        chosen = self.claims[self.claims.figure.isin(figures)] if figures else self.claims
+        chosen = chosen.reset_index(drop=True)
+        return measured.quote_rebuttal_targets(chosen) if rebuttal else chosen
+
+    def verdict(self, *figures: str) -> str:
+        """The checks of ``figures`` (default: all) that hold and those that do not, the runs
+        that missed the target, and SGD+Armijo's critical batch size three ways."""
+        return measured.sweep_verdict(self.claims_of(*figures), self.unfinished, self.critical, self.fit,
+                                      self.substitute)
+
+    def computations_verdict(self) -> str:
+        """SGD+Armijo's failed trials per step, and where its computations stay below the others' steps."""
+        return measured.evaluation_verdict(self.claims_of("computations"), self.failed_per_step)
+
+    def two_targets_verdict(self) -> str:
+        """Where each optimizer's critical batch size goes from the looser target to the paper's."""
+        return measured.two_target_verdict(self.claims_of("two targets"), self.looser, self.target)
+
+
+def _ends(runs: dict) -> dict:
+    ends = {}
+    for key, results in runs.items():
+        statuses = [(r.summary.get("status", "reached"), int(r.log.step.iloc[-1])) for r in results]
+        if any(status != "reached" for status, _ in statuses):
+            ends[key] = how_ended(statuses)
+    return ends
+
+
+def read_sweep(runs: dict, target: float, looser: float, trained_on: str = "", substitute: str | None = None) -> Sweep:
+    """Measure the results of a sweep (``{(optimizer, b): [Result, ...]}``) at both targets."""
+    by_target = {t: measured.average(measured.measure(runs, t)) for t in (looser, target)}
+    table = by_target[target]
+    fit_rows, fit = measured.fit_claims(table, "SGD+Armijo", "K(b), N(b)")
+    two_targets = pd.concat([measured.two_target_claims(by_target[looser], table, name, "two targets")
+                             for name in dict.fromkeys(name for name, _ in runs)], ignore_index=True)
+    claims = pd.concat([measured.shape_claims(table, "K(b), N(b)"), measured.fewest_steps_claims(table, "K(b), N(b)"),
+                        fit_rows, measured.evaluation_claims(table, "computations"), two_targets], ignore_index=True)
+    return Sweep(runs, target, looser, trained_on, substitute, table, by_target,
+                 measured.critical_batch_sizes(table), fit, measured.unfinished(runs), _ends(runs), claims)
+
+
+def steps_sfo(scale: str, seed: int = 0, setting: str = "mnist", **options) -> Sweep:
+    """The sweep of ``setting`` at ``scale`` (6 optimizers x the batch sizes x the seeds from
+    ``seed``), loaded from the store (or trained: ``options`` as for ``critbatch.run``), measured."""
+    runs = {key: [_load(c, **options) for c in configs] for key, configs in sweep_runs(scale, seed, setting).items()}
+    target, looser = targets(scale, setting)
+    return read_sweep(runs, target, looser, trained_on(scale, setting), substitute(scale, setting))
+
+
+@dataclass(frozen=True)
+class StepSizes:
+    """SGD+Armijo for several Armijo constants c (:func:`step_size_runs`) and the claims about them."""
+
+    runs: dict  # c -> result
+    target: float  # the training accuracy at which the steps needed per c are read
+    batch_size: int
+    substitute: str | None  # what the runs train on instead of the paper's data (None: the paper's own)
+    claims: pd.DataFrame
+
+    @property
+    def verdict(self) -> str:
+        return measured.step_size_verdict(self.claims, self.substitute)
+
+
+def step_sizes(scale: str, seed: int = 0, setting: str = "mnist", **options) -> StepSizes:
+    """The step-size runs of ``setting`` at ``scale``, loaded (``options`` as for ``critbatch.run``), with their claims."""
+    runs = {c: _load(config, **options) for c, config in step_size_runs(scale, seed, setting).items()}
+    target = targets(scale, setting)[0]
+    return StepSizes(runs, target, _curve_settings(scale, setting)[1], substitute(scale, setting),
+                     measured.step_size_claims(runs, target, "step sizes"))
+
+
+@dataclass(frozen=True)
+class Curves:
+    """Each optimizer's training curves (:func:`curve_runs`)."""
+
+    runs: dict  # optimizer -> result
+    batch_size: int
+    substitute: str | None
+
+    @property
+    def last(self) -> pd.DataFrame:
+        """Training loss, training accuracy and test accuracy at the last epoch, per optimizer."""
+        return pd.DataFrame({name: r.log.iloc[-1][list(CURVE_METRICS)]
+                             for name, r in self.runs.items()}).T.astype(float)
+
+
+def curves(scale: str, seed: int = 0, setting: str = "mnist", **options) -> Curves:
+    """The curve runs of ``setting`` at ``scale``, loaded (``options`` as for ``critbatch.run``)."""
+    runs = {name: _load(config, **options) for name, config in curve_runs(scale, seed, setting).items()}
+    return Curves(runs, _curve_settings(scale, setting)[1], substitute(scale, setting))
