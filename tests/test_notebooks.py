@@ -4,6 +4,9 @@ notebooks and compares their outputs.)"""
 
 import ast
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -66,3 +69,16 @@ def test_runs_at_smoke_scale(path, tmp_path, monkeypatch):
     injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
     assert injected and "scale = \"smoke\"" in "".join(injected[0]["source"])
     assert all(c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def test_nbval_is_cache_only_and_names_a_missing_run(tmp_path):
+    """`make test` re-executes notebooks against the store: with an empty store the first run the
+    notebook needs is an error naming it, not a training (even if the caller's environment asked
+    for training)."""
+    notebook = ROOT / "notebooks" / "interpolation" / "table-variance-reduction.ipynb"
+    env = {**os.environ, "CRITBATCH_RESULTS": str(tmp_path / "empty"), "CRITBATCH_CACHE_ONLY": "0"}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(notebook)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1, done.stdout[-2000:]
+    assert "MissingResult" in done.stdout and "no stored result for run" in done.stdout
+    assert not (tmp_path / "empty").exists() or not any((tmp_path / "empty").glob("*.parquet"))

@@ -297,3 +297,16 @@ def test_a_line_search_follows_the_steps_per_epoch_of_a_growing_batch(fit, monke
                                                       "values": [16, 64]}, epochs=None, steps=30)
     fit(config)
     assert seen[0] == 256 // 16 and seen[-1] == 256 // 64
+
+
+def test_runs_are_trained_on_one_pinned_thread_and_say_so(tiny_mnist, tmp_path, monkeypatch):
+    monkeypatch.setenv("CRITBATCH_CHECKPOINTS", str(tmp_path / "ckpt"))
+    seen = []
+    original = runs._RUN_TYPES[TrainConfig]
+    monkeypatch.setitem(runs._RUN_TYPES, TrainConfig, runs._RunType(
+        lambda config, **options: (seen.append(torch.get_num_threads()), original.train(config, **options))[1],
+        checkpoints=True))
+    before = torch.get_num_threads()
+    result = run(dataclasses.replace(BASE, epochs=1), Store(tmp_path / "results", cache_only=False),
+                 data_root=tmp_path, mirror=tiny_mnist, progress=False)
+    assert seen == [1] and result.summary["threads"] == 1 and torch.get_num_threads() == before

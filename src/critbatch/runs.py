@@ -8,7 +8,9 @@ results store, or trains it and stores it; a run type registered with ``checkpoi
 is given a checkpoint file under ``data/checkpoints/`` and resumes from it after a kill.
 
 Options are what cannot change a result (device, data folders, progress bars, evaluation batch):
-they are passed to the trainer and never hashed.
+they are passed to the trainer and never hashed. The one setting that can change a result without
+being part of its config, the number of CPU threads (conv and matrix kernels reduce in another
+order), is pinned for every run (``threads=1`` unless asked otherwise) and recorded in its summary.
 
 >>> from dataclasses import dataclass
 >>> @dataclass(frozen=True)
@@ -21,13 +23,16 @@ True
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-from . import paths
+import torch
+
+from . import paths, validate
 from .store import Result, Store, config_key, register_type
 
-__all__ = ["register", "registered", "run"]
+__all__ = ["pinned_threads", "register", "registered", "run"]
 
 
 @dataclass(frozen=True)
@@ -51,18 +56,36 @@ def registered(config: Any) -> bool:
     return type(config) in _RUN_TYPES
 
 
-def run(config: Any, store: Store | None = None, *, paper: str | None = None, **options) -> Result:
+@contextlib.contextmanager
+def pinned_threads(threads: int) -> Iterator[None]:
+    """Run the body with ``threads`` CPU threads in torch, restoring the previous count after."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def run(config: Any, store: Store | None = None, *, paper: str | None = None, threads: int = 1,
+        **options) -> Result:
     """The stored result of ``config``: loaded from ``store`` (default ``data/results``), or
-    trained with ``options`` and stored (``paper`` names the paper it was made for)."""
+    trained with ``options`` on ``threads`` CPU threads and stored (``paper`` names the paper it
+    was made for)."""
     if not registered(config):
         known = ", ".join(sorted(t.__name__ for t in _RUN_TYPES)) or "none yet"
         raise TypeError(f"no run type registered for {type(config).__name__} (registered: {known}); "
                         "register it with critbatch.runs.register(ConfigType, train)")
     run_type = _RUN_TYPES[type(config)]
     store = store if store is not None else Store()
-    if not run_type.checkpoints:
-        return store.get(config, lambda: run_type.train(config, **options), paper=paper)
-    checkpoint = paths.checkpoint_dir() / f"{config_key(config)}.pt"
-    result = store.get(config, lambda: run_type.train(config, checkpoint=checkpoint, **options), paper=paper)
-    checkpoint.unlink(missing_ok=True)
+    checkpoint = paths.checkpoint_dir() / f"{config_key(config)}.pt" if run_type.checkpoints else None
+
+    def train() -> tuple:
+        with pinned_threads(validate.positive_int(threads, "threads")):
+            log, summary = run_type.train(config, **options, **({"checkpoint": checkpoint} if checkpoint else {}))
+        return log, {**summary, "threads": threads}
+
+    result = store.get(config, train, paper=paper)
+    if checkpoint is not None:
+        checkpoint.unlink(missing_ok=True)
     return result

@@ -3,7 +3,8 @@
 Each function takes the results of one figure's runs (``{panel name: {label: [Result, ...]}}``,
 as :func:`critbatch.papers.interpolation.study.results` returns them per panel) and returns rows of
 (figure, data, claim, paper, ours, verdict). The tolerances that turn a number into a verdict
-are ours; each row states its test.
+are ours; each row states its test. The sentences that end each section are written from these
+rows by :func:`critbatch.analysis.claims.verdict` (re-exported here) and the two below.
 """
 
 from __future__ import annotations
@@ -11,16 +12,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from critbatch.analysis.claims import claim
+import math
+
+from critbatch.analysis.claims import claim, held, verdict
+from critbatch.analysis.reach import first_reach
 
 from . import quoted, theory
-from .study import iterations_relative_to_gd
 
-__all__ = ["critical_batches", "figure3", "figure4", "figure5", "figure6", "speedups"]
+__all__ = ["critical_batches", "figure3", "figure4", "figure5", "figure6", "figure6_verdict",
+           "iterations_relative_to_gd", "speedups", "summary_verdict", "verdict"]
 
 QUOTED = {p["problem"]: p for p in quoted.INTERPOLATION_PROBLEMS}
 #: "For both MNIST and TIMIT ... less than 4 times iterations. For HINT-S ... less than 8 times."
 GD_FACTOR = {"MNIST": 4, "HINT-S": 8, "TIMIT": 4}
+
+
+def _steps_to(log: pd.DataFrame, level: float) -> float:
+    hit = first_reach(log, "train_loss", at_most=level)
+    return math.nan if hit is None else float(hit.step)
+
+
+def iterations_relative_to_gd(gd: pd.DataFrame, sgd: list[pd.DataFrame], gd_iterations: int) -> float:
+    """How many times GD's iterations SGD needs to reach the training error that GD reaches in
+    ``gd_iterations`` steps (mean over the SGD runs; NaN if one never gets there)."""
+    level = float(gd.set_index("step").train_loss[gd_iterations])
+    return sum(_steps_to(log, level) for log in sgd) / len(sgd) / gd_iterations
 
 
 def _logs(results) -> list[pd.DataFrame]:
@@ -142,3 +158,19 @@ def speedups(runs: dict) -> tuple[pd.DataFrame, dict]:
         rows.append(claim("2 (ours)", name, "saturation: measured t(1)/t(n) against 4β/λ1 (test: within a factor 2)",
                           f"{limit:.1f}", f"{top:.1f}", limit / 2 <= top <= 2 * limit))
     return pd.DataFrame(rows), tables
+
+
+def figure6_verdict(claims: pd.DataFrame) -> str:
+    """On how many problems the test error ranks the batch sizes as the training error does."""
+    holds = held(claims)
+    return (f"On {holds.sum()} of {len(claims)} problems the batch sizes rank the same on test as on "
+            f"training data (Spearman ρ: {', '.join(f'{r.data} {r.ours}' for r in claims.itertuples())}): "
+            + ("consistent with training, as the paper says." if holds.all() else
+               "not everywhere consistent with training."))
+
+
+def summary_verdict(claims: pd.DataFrame) -> str:
+    """How many checks of the whole table hold, and how many per figure."""
+    counts = held(claims).groupby(claims.figure).apply(lambda holds: f"{holds.sum()} of {len(holds)}")
+    return (f"{held(claims).sum()} of {len(claims)} checks reproduce the paper "
+            f"({'; '.join(f'Figure {k}: {v}' for k, v in counts.items())}).")

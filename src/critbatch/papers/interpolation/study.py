@@ -174,20 +174,3 @@ def results(runs: dict, store: Store | None = None, **options) -> dict:
     """Load (or train and store) every run of a ``{label: [config, ...]}`` mapping; options as
     for :func:`critbatch.papers.interpolation.kernel_sgd.train`."""
     return {label: [critbatch.run(c, store, paper=PAPER, **options) for c in configs] for label, configs in runs.items()}
-
-
-def first_reach(log: pd.DataFrame, level: float, x: str = "step", y: str = "train_loss") -> float:
-    """The first ``x`` at which ``y`` is at or below ``level``; NaN if never.
-
-    >>> first_reach(pd.DataFrame({"step": [0, 1, 2], "train_loss": [1.0, 0.5, 0.2]}), 0.5)
-    1.0
-    """
-    hit = log[y].to_numpy() <= level
-    return float(log[x].to_numpy()[hit.argmax()]) if hit.any() else math.nan
-
-
-def iterations_relative_to_gd(gd: pd.DataFrame, sgd: list[pd.DataFrame], gd_iterations: int) -> float:
-    """How many times GD's iterations SGD needs to reach the training error that GD reaches in
-    ``gd_iterations`` steps (mean over the SGD runs; NaN if one never gets there)."""
-    level = float(gd.set_index("step").train_loss[gd_iterations])
-    return sum(first_reach(log, level) for log in sgd) / len(sgd) / gd_iterations
