@@ -48,7 +48,7 @@ def result(steps: int, acc_at_end: float, seed: int = 0, failed: int | None = No
     if failed is not None:
         log["failed_trials"] = [0, failed // 2, failed]
     config = dataclasses.replace(armijo_study.sweep_runs("smoke")["SGD", 8][0], seed=seed)
-    return Result("key", config, pd.DataFrame(log), {})
+    return Result("key", config, pd.DataFrame(log), {"status": "reached" if acc_at_end >= 0.97 else "stalled"})
 
 
 def sweep_from(steps_by_name: dict) -> dict:
@@ -125,6 +125,23 @@ def test_step_size_claims():
     assert claims.verdict.tolist() == ["reproduced", "reproduced"] and claims.ours[1] == "c = 0.05"
 
 
+def test_read_sweep_gathers_the_sections_results():
+    sweep = sweep_from({"SGD+Armijo": [1000, 400, 250, 200], "SGD": [2000, 800, 500, 400]})
+    sweep["SGD", 32].append(result(300, 0.5, seed=1))  # a seed that stalls
+    read = armijo_study.read_sweep(sweep, 0.97, 0.95)
+    assert read.critical.to_dict() == {"SGD+Armijo": 8, "SGD": 8} and list(read.by_target) == [0.95, 0.97]
+    assert read.ends == {("SGD", 32): "1 of 2 seeds stalled at step 300"}
+    assert read.unfinished.index.tolist() == [("SGD", 32)]
+    assert set(read.claims.figure) == {"K(b), N(b)", "computations", "two targets"}
+    two = read.claims_of("two targets", rebuttal=True)
+    assert two.index.tolist() == [0, 1] and two.paper[0].startswith("CIFAR-10: 16 (loss ≤ 0.1)")
+    assert read.failed_per_step.tolist() == pytest.approx([0.1, 0.1, 0.1, 0.1])
+    held = read.claims_of("K(b), N(b)").verdict.eq("reproduced").sum()
+    assert read.verdict("K(b), N(b)").startswith(f"{held} of {len(read.claims_of('K(b), N(b)'))} checks hold")
+    assert "1 (optimizer, batch size) pairs did not reach the target with every seed (SGD at b = 32)" in read.verdict()
+    assert read.two_targets_verdict().endswith("SGD+Armijo's goes 8 → 8.")
+
+
 def test_steps_and_sfo_figure():
     import matplotlib
 
@@ -136,15 +153,18 @@ def test_steps_and_sfo_figure():
     b = np.array([4, 8, 16, 32])
     sweep = sweep_from({"SGD+Armijo": sfo.steps(b, c1=40.0, c2=1.0, eps=1.0).round().astype(int)})
     sweep |= {("SGD", int(size)): [result(100, 0.5, b=int(size))] for size in b}  # never reaches the target
-    table = armijo_claims.average(armijo_claims.measure(sweep, 0.97))
-    critical = armijo_claims.critical_batch_sizes(table)
-    _, fit = armijo_claims.fit_claims(table, "SGD+Armijo", "f")
+    read = armijo_study.read_sweep(sweep, 0.97, 0.95)
     fig, (ax_k, ax_n) = plt.subplots(1, 2)
-    steps_and_sfo(ax_k, ax_n, table, critical, fit, "title")
+    steps_and_sfo(ax_k, ax_n, read, "title")
     assert [t.get_text() for t in ax_k.get_legend().get_texts()] == ["fit, b* = 2", "SGD+Armijo", "SGD"]
     circles = [line for line in ax_n.lines if line.get_markersize() == 14]
-    assert len(circles) == 1 and circles[0].get_xdata()[0] == critical["SGD+Armijo"]
+    assert len(circles) == 1 and circles[0].get_xdata()[0] == read.critical["SGD+Armijo"]
+    for ax in (ax_k, ax_n):  # SGD's four missing points are marked on the top edge of both axes
+        assert sorted(x for line in ax.lines if line.get_gid() == "unfinished-edge" for x in line.get_xdata()) == [
+            4, 8, 16, 32]
+    assert [t.get_text() for t in ax_n.get_legend().get_texts()] == [
+        f"SGD, b = {size}: stalled at step 100" for size in b]
     fig, (ax_k, ax_n) = plt.subplots(1, 2)
-    steps_and_sfo(ax_k, ax_n, table, critical, None, "title")  # no fit: no dashed curve
+    steps_and_sfo(ax_k, ax_n, dataclasses.replace(read, fit=None), "title")  # no fit: no dashed curve
     assert not [line for line in ax_k.lines if line.get_linestyle() == "--"]
     plt.close("all")

@@ -46,8 +46,8 @@ def test_paper_scale_uses_the_original_data_without_a_search():
 def test_iterations_relative_to_gd():
     gd = pd.DataFrame(curve(1.0))
     sgd = [pd.DataFrame(curve(0.5)), pd.DataFrame(curve(0.25))]  # need 2x and 4x the iterations
-    assert interpolation.iterations_relative_to_gd(gd, sgd, 20) == pytest.approx(3.0)
-    assert np.isnan(interpolation.iterations_relative_to_gd(gd, [pd.DataFrame(curve(0.01))], 100))
+    assert interpolation_claims.iterations_relative_to_gd(gd, sgd, 20) == pytest.approx(3.0)
+    assert np.isnan(interpolation_claims.iterations_relative_to_gd(gd, [pd.DataFrame(curve(0.01))], 100))
 
 
 def test_figure4_claims():

@@ -11,7 +11,7 @@ import sys
 import pytest
 import yaml
 
-from critbatch.notebooks import all_notebooks, execute
+from critbatch.notebooks import all_notebooks, execute, opener
 from critbatch.paths import project_root
 
 ROOT = project_root()
@@ -82,3 +82,63 @@ def test_nbval_is_cache_only_and_names_a_missing_run(tmp_path):
     assert done.returncode == 1, done.stdout[-2000:]
     assert "MissingResult" in done.stdout and "no stored result for run" in done.stdout
     assert not (tmp_path / "empty").exists() or not any((tmp_path / "empty").glob("*.parquet"))
+
+
+@pytest.mark.parametrize("parameters, message", [
+    ({"device": "gpu"}, "unknown device 'gpu'"),
+    ({"seed": -1}, "seed must be a non-negative integer, got -1"),
+    ({"seed": 1.5}, "seed must be a non-negative integer, got 1.5"),
+    ({"data_root": "/nonexistent/critbatch-data"}, "is not an existing folder"),
+    ({"scale": "full"}, "scale must be one of smoke, reduced, paper; got 'full'"),
+], ids=["device", "negative seed", "float seed", "data_root", "scale"])
+def test_opener_rejects_a_bad_parameter_in_one_line(parameters, message):
+    with pytest.raises((ValueError, FileNotFoundError)) as error:
+        opener(**{"scale": "reduced", **parameters})
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_opener_resolves_the_parameters(tmp_path):
+    settings = opener("smoke", "cpu", 3, str(tmp_path))
+    assert (settings.scale, settings.device, settings.seed, settings.data_root) == ("smoke", "cpu", 3, tmp_path)
+    assert settings.options == {"device": "cpu", "data_root": tmp_path}
+    assert opener("reduced", "auto").device in ("cpu", "cuda")
+    with pytest.raises(AttributeError):
+        settings.seed = 4  # frozen
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_the_cell_after_the_parameters_opens_with_the_opener(path):
+    code = cells(path)
+    first = next(i for i, c in enumerate(code) if "parameters" in c["metadata"].get("tags", []))
+    assert "opener(scale, device, seed, data_root)" in "".join(code[first + 1]["source"])
+
+
+def test_every_figure_has_a_caption_and_a_unique_name():
+    names = []
+    for path in NOTEBOOKS:
+        paper = path.parent.name
+        for cell in cells(path):
+            if "plt.show()" not in "".join(cell["source"]):
+                continue
+            figure = cell["metadata"].get("mystnb", {}).get("figure", {})
+            assert figure.get("caption") and figure.get("name", "").startswith(f"{paper}-"), path.name
+            names.append(figure["name"])
+    assert names and len(names) == len(set(names))
+
+
+def test_a_failed_execution_leaves_the_notebook_as_it_was(tmp_path):
+    """`make notebooks` (in place) replaces a notebook only once it has run to the end."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    parameters = nbformat.v4.new_code_cell("scale = 'reduced'")
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [parameters, nbformat.v4.new_code_cell("print('figure')"),
+                      nbformat.v4.new_code_cell("raise RuntimeError('killed halfway')")]
+    path = tmp_path / "figure.ipynb"
+    nbformat.write(notebook, path)
+    before = path.read_bytes()
+    with pytest.raises(Exception, match="killed halfway"):
+        execute(path, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["figure.ipynb"]

@@ -207,7 +207,7 @@ def test_a_result_carries_its_config_object_and_paper(tmp_path):
     saved = Store(tmp_path).save(config, LOG, {"status": "budget"}, paper="armijo")
     assert saved.config is config and saved.paper == "armijo"
     assert Store(tmp_path).load_key(saved.key).paper == "armijo"
-    assert Store(tmp_path).get(Config(), lambda: (LOG, {}), paper="interpolation").paper == "interpolation"
+    assert Store(tmp_path, cache_only=False).get(Config(), lambda: (LOG, {}), paper="interpolation").paper == "interpolation"
 
 
 def test_a_code_version_in_the_summary_is_kept(tmp_path, monkeypatch):
@@ -359,7 +359,7 @@ def test_ls_prints_the_index_and_refuses_a_malformed_filter(tmp_path, capsys):
     _three_runs(tmp_path)
     store_module.main(["ls", "--root", str(tmp_path), "batch.value=64"])
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2 and lines[0].split() == ["key", "type", "paper", "status", "steps", "sfo", "seconds", "batch.value"]
+    assert len(lines) == 2 and lines[0].split() == ["key", "type", "paper", "status", "steps", "sfo", "seconds", "measure_seconds", "batch.value"]
     store_module.main(["ls", "--root", str(tmp_path), "--all"])
     assert "problem.kernel" in capsys.readouterr().out
     with pytest.raises(SystemExit, match=r"^critbatch.store: malformed filter 'batch\.value': write column=value"):

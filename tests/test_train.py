@@ -310,3 +310,11 @@ def test_runs_are_trained_on_one_pinned_thread_and_say_so(tiny_mnist, tmp_path, 
     result = run(dataclasses.replace(BASE, epochs=1), Store(tmp_path / "results", cache_only=False),
                  data_root=tmp_path, mirror=tiny_mnist, progress=False)
     assert seen == [1] and result.summary["threads"] == 1 and torch.get_num_threads() == before
+
+
+def test_a_checkpoint_made_with_other_threads_is_refused(fit, tmp_path):
+    checkpoint = tmp_path / "run.pt"
+    with runs.pinned_threads(2):
+        fit(dataclasses.replace(BASE, epochs=1), checkpoint=checkpoint)
+    with runs.pinned_threads(1), pytest.raises(ValueError, match="made with .*'threads': 2.*resume with the same"):
+        fit(dataclasses.replace(BASE, epochs=1), checkpoint=checkpoint)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,15 +87,22 @@ def strip_volatile(path: Path) -> None:
 
 
 def execute(source: Path, target: Path, parameters: dict | None = None) -> None:
-    """Run ``source`` with papermill in its own folder and write the executed notebook to ``target``."""
+    """Run ``source`` with papermill in its own folder and write the executed notebook to
+    ``target`` only once it has run to the end: a failed or killed execution leaves ``target``
+    as it was (papermill writes to a temporary file beside it, which is then renamed)."""
     import papermill
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(
-        str(source), str(target), parameters=parameters or {}, kernel_name="python3",
-        cwd=str(source.parent), progress_bar=False,
-    )
-    strip_volatile(target)
+    partial = target.with_name(f".{target.stem}.{os.getpid()}.part.ipynb")
+    try:
+        papermill.execute_notebook(
+            str(source), str(partial), parameters=parameters or {}, kernel_name="python3",
+            cwd=str(source.parent), progress_bar=False,
+        )
+        strip_volatile(partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ A run a figure cannot show in full (it stalled, diverged, or never reached the t
 needs) is marked, never just left out:
 
 >>> fig, ax = matplotlib.pyplot.subplots()
->>> marker = mark_unfinished(ax, [4, 8], note="Momentum, b = 4, 8: " + how_ended([("stalled", 31875)]))
+>>> marker = mark_unfinished(ax, [4, 8], note="Momentum, b = 4, 8: stalled at step 31,875")
 >>> ax.legend().get_texts()[0].get_text()
 'Momentum, b = 4, 8: stalled at step 31,875'
 """
@@ -34,13 +34,12 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from matplotlib.ticker import LogFormatter
 
+from .analysis.reach import how_ended
 from .analysis.seeds import mean_and_range
 
-__all__ = ["band", "how_ended", "label_substitute", "label_substitute_above", "legend_with_notes", "mark_critical",
+__all__ = ["band", "label_substitute", "label_substitute_above", "legend_with_notes", "mark_critical",
            "mark_early_ends", "mark_unfinished", "plain_log_ticks", "use_house_style"]
 
-#: How a run that did not reach its target ended (the ``status`` of its summary), in words.
-ENDINGS = {"stalled": "stalled", "diverged": "diverged", "budget": "ran out of budget"}
 EDGE, END = "unfinished-edge", "unfinished-end"  # the gids of the two kinds of marks
 
 
@@ -83,32 +82,17 @@ def label_substitute_above(fig: Figure, used: str, original: str, how: str = "")
 
 def band(ax: Axes, logs: list, x: str, y: str, **style) -> Line2D:
     """The mean of column ``y`` over runs that differ only in their seed, against ``x``, with
-    the range over the runs shaded (no shading for a single run); returns the mean's line."""
-    table = mean_and_range(pd.concat([log[[x, y]] for log in logs]), x, [y], sort=True)
+    the range over the runs shaded (no shading for a single run); returns the mean's line.
+    Non-finite values (a diverged run) are left out of the mean: mark that run with
+    :func:`mark_early_ends`."""
+    values = pd.concat([log[[x, y]] for log in logs])
+    values[y] = values[y].where(np.isfinite(values[y].astype(float)))
+    table = mean_and_range(values, x, [y], sort=True)
     line, = ax.plot(table.index, table[y], **style)
     if len(logs) > 1:
         ax.fill_between(table.index, table[f"{y}_min"], table[f"{y}_max"], color=line.get_color(),
                         alpha=0.2, linewidth=0)
     return line
-
-
-def how_ended(ends: list[tuple[str, int]]) -> str:
-    """How the runs of one point ended, in words for a legend, from each run's (status, last
-    step); runs with status ``"reached"`` count only in "k of n seeds".
-
-    >>> how_ended([("stalled", 48750), ("stalled", 52500), ("stalled", 52500)])
-    'stalled at steps 48,750–52,500'
-    >>> how_ended([("reached", 7424), ("stalled", 4224)])
-    '1 of 2 seeds stalled at step 4,224'
-    """
-    missed = [(status, step) for status, step in ends if status != "reached"]
-    parts = []
-    for status in dict.fromkeys(status for status, _ in missed):
-        steps = sorted(step for s, step in missed if s == status)
-        where = f"step {steps[0]:,}" if steps[0] == steps[-1] else f"steps {steps[0]:,}–{steps[-1]:,}"
-        parts.append(f"{ENDINGS.get(status, status)} at {where}")
-    text = ", ".join(parts)
-    return text if len(missed) == len(ends) else f"{len(missed)} of {len(ends)} seeds {text}"
 
 
 def mark_unfinished(ax: Axes, x, y=None, note: str | None = None, *, color: str = "0.3") -> Line2D:

@@ -32,7 +32,7 @@ import torch
 from . import paths, validate
 from .store import Result, Store, config_key, register_type
 
-__all__ = ["pinned_threads", "register", "registered", "run"]
+__all__ = ["pinned_threads", "register", "registered", "run", "train"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,14 @@ def register(config_type: type, train: Callable[..., tuple], *, checkpoints: boo
     _RUN_TYPES[config_type] = _RunType(train, checkpoints)
 
 
+def _run_type(config: Any) -> _RunType:
+    if not registered(config):
+        known = ", ".join(sorted(t.__name__ for t in _RUN_TYPES)) or "none yet"
+        raise TypeError(f"no run type registered for {type(config).__name__} (registered: {known}); "
+                        "register it with critbatch.runs.register(ConfigType, train)")
+    return _RUN_TYPES[type(config)]
+
+
 def registered(config: Any) -> bool:
     """Whether :func:`run` knows how to train ``config``."""
     return type(config) in _RUN_TYPES
@@ -67,25 +75,25 @@ def pinned_threads(threads: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def run(config: Any, store: Store | None = None, *, paper: str | None = None, threads: int = 1,
-        **options) -> Result:
+def train(config: Any, *, threads: int = 1, **options) -> tuple:
+    """Train ``config`` on ``threads`` pinned CPU threads, checkpointing (if its run type does)
+    to ``data/checkpoints/<key>.pt`` and resuming from it; its log and summary (which records
+    ``threads``). Stores nothing: :func:`run` does, and so does a sweep's driver."""
+    run_type = _run_type(config)
+    if run_type.checkpoints:
+        options["checkpoint"] = paths.checkpoint_dir() / f"{config_key(config)}.pt"
+    with pinned_threads(validate.positive_int(threads, "threads")):
+        log, summary = run_type.train(config, **options)
+    return log, {**summary, "threads": threads}
+
+
+def run(config: Any, store: Store | None = None, *, paper: str | None = None, **options) -> Result:
     """The stored result of ``config``: loaded from ``store`` (default ``data/results``), or
-    trained with ``options`` on ``threads`` CPU threads and stored (``paper`` names the paper it
-    was made for)."""
-    if not registered(config):
-        known = ", ".join(sorted(t.__name__ for t in _RUN_TYPES)) or "none yet"
-        raise TypeError(f"no run type registered for {type(config).__name__} (registered: {known}); "
-                        "register it with critbatch.runs.register(ConfigType, train)")
-    run_type = _RUN_TYPES[type(config)]
+    trained with ``options`` (see :func:`train`; one thread unless ``threads`` says otherwise)
+    and stored (``paper`` names the paper it was made for)."""
+    run_type = _run_type(config)
     store = store if store is not None else Store()
-    checkpoint = paths.checkpoint_dir() / f"{config_key(config)}.pt" if run_type.checkpoints else None
-
-    def train() -> tuple:
-        with pinned_threads(validate.positive_int(threads, "threads")):
-            log, summary = run_type.train(config, **options, **({"checkpoint": checkpoint} if checkpoint else {}))
-        return log, {**summary, "threads": threads}
-
-    result = store.get(config, train, paper=paper)
-    if checkpoint is not None:
-        checkpoint.unlink(missing_ok=True)
+    result = store.get(config, lambda: train(config, **options), paper=paper)
+    if run_type.checkpoints:
+        (paths.checkpoint_dir() / f"{config_key(config)}.pt").unlink(missing_ok=True)
     return result

@@ -50,20 +50,24 @@ import pyarrow.parquet as pq
 from . import paths
 
 __all__ = ["CorruptResult", "MissingResult", "Result", "STORE_VERSION", "Store", "code_version",
-           "config_from_dict", "config_key", "register_type"]
+           "config_from_dict", "config_key", "index_fields", "register_type"]
 
 #: Bump when the meaning of stored results changes, to orphan every older file at once.
 STORE_VERSION = 1
 _META = b"critbatch"
 #: The first columns of :meth:`Store.index` (from the summary, except key, type and paper).
-_SUMMARY_COLUMNS = ("status", "steps", "sfo", "seconds")
+_SUMMARY_COLUMNS = ("status", "steps", "sfo", "seconds", "measure_seconds")
 _INDEX = ("key", "type", "paper", *_SUMMARY_COLUMNS)
 _STALE_SECONDS = 3600  # a .part file this old is debris even if its pid is running again
 _TYPES: dict[str, type] = {}
 
 
 class MissingResult(LookupError):
-    """A cache-only store was asked for a run it does not hold."""
+    """A cache-only store was asked for a run it does not hold (``config``: that run)."""
+
+    def __init__(self, message: str, config: Any = None):
+        super().__init__(message)
+        self.config = config
 
 
 class CorruptResult(ValueError):
@@ -251,6 +255,17 @@ def _flatten(value: dict, prefix: str = "") -> dict:
     return flat
 
 
+def _index_fields(fields: dict) -> dict:
+    """Config fields as :meth:`Store.index` names them: flattened with dots, ``config.`` in front
+    of a name that clashes with the index's own columns."""
+    return {f"config.{name}" if name in _INDEX else name: value for name, value in _flatten(fields).items()}
+
+
+def index_fields(config: Any) -> dict:
+    """The index columns of ``config`` (to compare a config with :meth:`Store.index` rows)."""
+    return _index_fields(_canonical(config)["config"])
+
+
 class Store:
     """Load-or-run access to the results under ``root`` (default ``data/results``)."""
 
@@ -306,11 +321,12 @@ class Store:
                 f"no stored result for run {run} under {self.root}. "
                 + (
                     "This store is cache-only (CRITBATCH_CACHE_ONLY is set, or cache_only=True): "
-                    "run the notebook or script that produces it without cache-only mode, "
-                    "then commit the new file."
+                    "train what is missing with `python -m critbatch.sweep` (or `make results`), "
+                    "then commit the new files."
                     if self.cache_only
-                    else "Produce it with Store.get(config, run)."
-                )
+                    else "Produce it with critbatch.run(config)."
+                ),
+                config,
             )
         table, meta = _read(target)
         if _key(meta["config"]) != key:
@@ -367,15 +383,14 @@ class Store:
         as a string, equals ``str(value)``. Reads only the metadata, so no checksum is checked.
 
         >>> Store("/nonexistent").index().columns.tolist()
-        ['key', 'type', 'paper', 'status', 'steps', 'sfo', 'seconds']
+        ['key', 'type', 'paper', 'status', 'steps', 'sfo', 'seconds', 'measure_seconds']
         """
         rows = []
         for path in sorted(self.root.glob("*.parquet")):
             _, meta = _read(path, schema_only=True)
             row = {"key": path.stem, "type": meta["config"].get("type"), "paper": meta.get("paper"),
                    **{name: meta["summary"].get(name) for name in _SUMMARY_COLUMNS}}
-            for name, value in _flatten(meta["config"].get("config", {})).items():
-                row[f"config.{name}" if name in _INDEX else name] = value
+            row.update(_index_fields(meta["config"].get("config", {})))
             rows.append(row)
         unknown = set(filters) - set(_INDEX).union(*rows)
         if rows and unknown:

@@ -1,5 +1,6 @@
 """When a run first reaches a target: the steps K(b) of Tsukada & Iiduka (training accuracy at
-least a target), the iterations t(m) of Ma, Bassily & Belkin (training error at most a level).
+least a target), the iterations t(m) of Ma, Bassily & Belkin (training error at most a level);
+and, for runs that never did, how they ended, in words for a figure's legend.
 
 >>> log = pd.DataFrame({"step": [0, 10, 20], "train_loss": [1.0, 0.5, 0.2], "train_acc": [0.1, 0.8, 0.97]})
 >>> int(first_reach(log, "train_acc", at_least=0.97).step)
@@ -14,7 +15,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["first_reach"]
+__all__ = ["ENDINGS", "first_reach", "how_ended"]
+
+#: How a run that did not reach its target ended (the ``status`` of its summary), in words.
+ENDINGS = {"stalled": "stalled", "diverged": "diverged", "budget": "ran out of budget"}
 
 
 def first_reach(log: pd.DataFrame, column: str, *, at_least: float | None = None,
@@ -26,3 +30,22 @@ def first_reach(log: pd.DataFrame, column: str, *, at_least: float | None = None
     values = log[column]
     hit = values >= at_least if at_least is not None else values <= at_most
     return log[hit].iloc[0] if hit.any() else None
+
+
+def how_ended(ends: list[tuple[str, int]]) -> str:
+    """How the runs of one point ended, in words for a legend, from each run's (status, last
+    step); runs with status ``"reached"`` count only in "k of n seeds".
+
+    >>> how_ended([("stalled", 48750), ("stalled", 52500), ("stalled", 52500)])
+    'stalled at steps 48,750–52,500'
+    >>> how_ended([("reached", 7424), ("stalled", 4224)])
+    '1 of 2 seeds stalled at step 4,224'
+    """
+    missed = [(status, step) for status, step in ends if status != "reached"]
+    parts = []
+    for status in dict.fromkeys(status for status, _ in missed):
+        steps = sorted(step for s, step in missed if s == status)
+        where = f"step {steps[0]:,}" if steps[0] == steps[-1] else f"steps {steps[0]:,}–{steps[-1]:,}"
+        parts.append(f"{ENDINGS.get(status, status)} at {where}")
+    text = ", ".join(parts)
+    return text if len(missed) == len(ends) else f"{len(missed)} of {len(ends)} seeds {text}"

@@ -212,11 +212,15 @@ class _Session:
         return {"key": config_key(self.config), "model": self.model.state_dict(),
                 "optimizer": self.optimizer.state_dict(), "loader": self.loader.state_dict(),
                 "torch_rng": torch.get_rng_state(), "counters": self.counters,
-                "stages": self.stages.state_dict() if self.stages is not None else None}
+                "stages": self.stages.state_dict() if self.stages is not None else None, "settings": _settings()}
 
     def restore(self, state: dict) -> None:
         if state["key"] != config_key(self.config):
             raise ValueError(f"checkpoint of run {state['key']} cannot resume run {config_key(self.config)}")
+        if state.get("settings") != _settings():
+            raise ValueError(f"the checkpoint of run {state['key']} was made with {state.get('settings')}, not "
+                             f"{_settings()}: the numbers would differ; resume with the same settings "
+                             "(threads=...), or delete the checkpoint to start over")
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.loader.load_state_dict(state["loader"])
@@ -224,6 +228,11 @@ class _Session:
         self.counters = state["counters"]
         if self.stages is not None:
             self.stages.load_state_dict(state["stages"])
+
+
+def _settings() -> dict:
+    """What changes a run's numbers without being in its config: CPU threads and torch version."""
+    return {"threads": torch.get_num_threads(), "torch": torch.__version__}
 
 
 def _save_checkpoint(path: Path, state: dict) -> None:

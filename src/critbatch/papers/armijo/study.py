@@ -38,7 +38,7 @@ import pandas as pd
 
 import critbatch
 from critbatch import scales
-from critbatch.plotting import how_ended
+from critbatch.analysis.reach import how_ended
 from critbatch.train import TrainConfig
 
 from . import claims as measured

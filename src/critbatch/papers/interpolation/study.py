@@ -9,13 +9,18 @@ lambda_1 of K/n equals the paper's value (0.3 and 0.054), which fixes m* and eve
 eq. 11 as in the paper. The bandwidth search is a stored run like any other.
 
 Figure 3 trains the EigenPro-modified Laplace kernel on MNIST and on a TIMIT subset of 5 * 10^4.
+
+One call per section returns everything its notebook shows: :func:`figure1` and :func:`figure2`
+(closed forms), :func:`variance_reduction` (the table of Section 3.1, run), :func:`figure3` to
+:func:`figure6`, :func:`speedups` and :func:`all_claims` (stored kernel runs).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 import critbatch
@@ -24,13 +29,16 @@ from critbatch import scales
 from critbatch.runs import register
 from critbatch.store import Store
 
-from . import kernel_sgd, kernels, quoted
+from . import claims as measured
+from . import kernel_sgd, kernels, quoted, theory
+from . import variance_reduction as vr
 from .kernel_sgd import KernelProblem, KernelRun
 from .variance_reduction import VarianceRun
 
 __all__ = [
-    "BandwidthSearch", "Panel", "figure3_panels", "figure3_run", "figure4_runs", "figure5_runs",
-    "panels", "speedup_runs", "variance_reduction_runs",
+    "BandwidthSearch", "ClosedForms", "Experiment", "Panel", "VarianceTable", "all_claims", "figure1", "figure2",
+    "figure3", "figure3_panels", "figure3_run", "figure4", "figure4_runs", "figure5", "figure5_runs", "figure6",
+    "panels", "results", "speedup_runs", "speedups", "variance_reduction", "variance_reduction_runs",
 ]
 
 PAPER = "interpolation"
@@ -49,7 +57,8 @@ class BandwidthSearch:
     data_seed: int = 0
 
 
-def _search(config: BandwidthSearch, *, device: str = "cpu", data_root=None, mirror=None) -> tuple[pd.DataFrame, dict]:
+def _search(config: BandwidthSearch, *, device: str = "cpu", data_root=None, mirror=None,
+            progress: bool = False) -> tuple[pd.DataFrame, dict]:
     split = datasets.load(config.dataset, True, device=device, root=data_root, mirror=mirror)
     x, _ = kernel_sgd.training_points(split, config.n, config.data_seed)
     bandwidth, lambda_1, tried = kernels.calibrate_bandwidth(config.kernel, x, config.target_lambda_1)
@@ -75,20 +84,29 @@ def _sizes(scale: str) -> tuple[int, int]:
     return scales.pick(scale, smoke=(1000, 500), reduced=(10_000, 10_000), paper=(10_000, 10_000))
 
 
+def bandwidth_searches(scale: str) -> dict[str, BandwidthSearch]:
+    """Per paper problem that stands on a substitute at ``scale``, the search for its bandwidth."""
+    n, _ = _sizes(scale)
+    return {} if scale == "paper" else {
+        paper["problem"]: BandwidthSearch(SUBSTITUTE, n, "gaussian", paper["lambda_1"])
+        for paper in quoted.INTERPOLATION_PROBLEMS if paper["problem"] != "MNIST"}
+
+
 def panels(scale: str, store: Store | None = None, *, device: str = "cpu", data_root=None,
            mirror=None) -> list[Panel]:
     """The three problems of Figures 4-6 at ``scale`` (bandwidth searches run or loaded)."""
     store = store if store is not None else Store()
     n, n_test = _sizes(scale)
+    searches = bandwidth_searches(scale)
     result = []
     for paper in quoted.INTERPOLATION_PROBLEMS:
         name = paper["problem"]
-        if name == "MNIST" or scale == "paper":
+        if name not in searches:
             problem = KernelProblem(name.lower(), n, n_test, "gaussian", paper["bandwidth"])
             result.append(Panel(name, problem))
             continue
-        search = BandwidthSearch(SUBSTITUTE, n, "gaussian", paper["lambda_1"])
-        found = critbatch.run(search, store, paper=PAPER, device=device, data_root=data_root, mirror=mirror).summary
+        found = critbatch.run(searches[name], store, paper=PAPER, device=device, data_root=data_root,
+                              mirror=mirror).summary
         problem = KernelProblem(SUBSTITUTE, n, n_test, "gaussian", found["bandwidth"])
         how = f"Gaussian σ = {found['bandwidth']:g}: λ1 set to the paper's {paper['lambda_1']}"
         result.append(Panel(name, problem, "Fashion-MNIST", how))
@@ -174,3 +192,269 @@ def results(runs: dict, store: Store | None = None, **options) -> dict:
     """Load (or train and store) every run of a ``{label: [config, ...]}`` mapping; options as
     for :func:`critbatch.papers.interpolation.kernel_sgd.train`."""
     return {label: [critbatch.run(c, store, paper=PAPER, **options) for c in configs] for label, configs in runs.items()}
+
+
+# One call per section -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClosedForms:
+    """What Figure 1 or 2 shows: closed forms on a grid of batch sizes, their checks and verdict."""
+
+    problems: pd.DataFrame  # the paper's three problems as it quotes them, with lambda_n = beta/n
+    m: np.ndarray  # the grid of batch sizes
+    curves: dict  # name -> values on m
+    checks: pd.DataFrame  # the numbers the claims are tested on
+    verdicts: pd.DataFrame  # per problem, "reproduced" or "differs" per claim
+    verdict: str
+
+
+def _problems() -> pd.DataFrame:
+    problems = pd.DataFrame(quoted.INTERPOLATION_PROBLEMS).set_index("problem")
+    problems["lambda_n"] = problems.beta / problems.n
+    return problems[["kernel", "bandwidth", "n", "beta", "lambda_1", "lambda_n", "m_star"]]
+
+
+def figure1(scale: str) -> ClosedForms:
+    """s(m) (eq. 13) per problem, with its m* (eq. 14) and saturation level; the three forms of
+    eq. 14 against the quoted m*, and s(inf)/s(m*) against 4. ``curves`` holds, per problem,
+    ``s``, ``m_star`` and ``limit``."""
+    problems = _problems()
+    m = np.logspace(0, 4, scales.pick(scale, smoke=60, reduced=2000, paper=2000))
+    curves, rows = {}, {}
+    for p, r in problems.iterrows():
+        args = (r.beta, r.lambda_1, r.lambda_n)
+        curves[p] = {"s": theory.speedup(m, *args), "m_star": theory.critical_batch(*args),
+                     "limit": theory.speedup_limit(*args)}
+        rows[p] = {"m* quoted": r.m_star, "β/(λ1−λn)+1": curves[p]["m_star"],
+                   "β/(λ1−β/n)+1": theory.practical_critical_batch(r.beta, r.lambda_1, r.n),
+                   "β/λ1+1": theory.critical_batch(r.beta, r.lambda_1),
+                   "s(∞)/s(m*)": curves[p]["limit"] / float(theory.speedup(curves[p]["m_star"], *args))}
+    table = pd.DataFrame(rows).T.astype({"m* quoted": int})
+    rounded = np.round(table["β/λ1+1"]).astype(int) == table["m* quoted"]
+    table["verdict"] = np.where(rounded & (table["s(∞)/s(m*)"] < 4), "reproduced", "differs")
+    forms = table[["β/(λ1−λn)+1", "β/(λ1−β/n)+1", "β/λ1+1"]].astype(float)
+    spread = (forms.max(axis=1) - forms.min(axis=1)).max()
+    worst = table["s(∞)/s(m*)"].max()
+    text = (f"{rounded.sum()} of {len(table)} quoted critical batch sizes are β/λ1 + 1 "
+            f"rounded to the nearest integer; the three forms of eq. 14 differ by at "
+            f"most {spread:.3f}, since λn = β/n is tiny next to λ1. Beyond m*, no batch "
+            f"size gains more than a factor {worst:.2f} (the largest s(∞)/s(m*)), "
+            + ("below the paper's bound of 4." if worst < 4 else "above the paper's bound of 4."))
+    return ClosedForms(problems, m, curves, table.drop(columns="verdict"), table, text)
+
+
+def figure2(scale: str) -> ClosedForms:
+    """For MNIST's parameters, the exact t(1)/t(m) (Theorem 4) and s(m) (eq. 13) on integer batch
+    sizes (``curves``: ``exact``, ``s``, ``m_star``, ``limit``); for all three problems, each
+    claim of Section 4.4 as a number and a verdict (tolerances ours: 1% for the approximations)."""
+    problems = _problems()
+    m = np.unique(np.round(np.logspace(0, 4, scales.pick(scale, smoke=80, reduced=3000, paper=3000))))
+    mnist = problems.loc["MNIST"]
+    args = (mnist.beta, mnist.lambda_1, mnist.lambda_n)
+    curves = {"s": theory.speedup(m, *args), "exact": theory.iteration_ratio(m, *args),
+              "m_star": theory.critical_batch(*args), "limit": theory.speedup_limit(*args)}
+    rows = {}
+    for p, r in problems.iterrows():
+        args = (r.beta, r.lambda_1, r.lambda_n)
+        ratio, s_m = theory.iteration_ratio(m, *args), theory.speedup(m, *args)
+        crit = theory.critical_batch(*args)
+        small = m[m <= crit]
+        g_star = theory.optimal_contraction(m, *args)  # Theorem 4
+        g_hat = theory.practical_contraction(m, *args, r.n)  # Theorem 5
+        rows[p] = {
+            "max rel. error of s(m)": np.max(np.abs(ratio - s_m) / ratio),
+            "min s(m)/m, m ≤ m*": np.min(theory.speedup(small, *args) / small),
+            "min η*(m)β/m, m ≤ m*": np.min(theory.optimal_step(small, *args) * r.beta / small),
+            "s(∞)/s(m*)": theory.speedup_limit(*args) / theory.speedup(crit, *args),
+            "argmin g*(m)^(1/m)": m[np.argmin(np.log(g_star) / m)],
+            "argmin ĝ(m)^(1/m)": m[np.argmin(np.log(g_hat) / m)],
+        }
+    checks = pd.DataFrame(rows).T.astype({"argmin g*(m)^(1/m)": int, "argmin ĝ(m)^(1/m)": int})
+    verdicts = pd.DataFrame({
+        "t(1)/t(m) ≈ s(m)": checks["max rel. error of s(m)"] < 0.01,
+        "linear scaling": checks["min s(m)/m, m ≤ m*"] > 0.99,
+        "η ∝ m below m*": checks["min η*(m)β/m, m ≤ m*"] > 0.99,
+        "saturation < 4": checks["s(∞)/s(m*)"] < 4,
+        "Theorem 6: m = 1": checks["argmin g*(m)^(1/m)"] == 1,
+        "Theorem 7: m = 1": checks["argmin ĝ(m)^(1/m)"] == 1,
+    }).replace({True: "reproduced", False: "differs"})
+    holds = verdicts.eq("reproduced").all()
+    error = np.abs(curves["exact"] - curves["s"]) / curves["exact"]
+    text = (f"{holds.sum()} of {len(holds)} claims hold for all three of the paper's problems"
+            + ("" if holds.all() else f"; not: {', '.join(holds.index[~holds])}")
+            + f". For the MNIST parameters the approximation s(m) is within "
+            f"{error.max():.2%} of the exact ratio t(1)/t(m) at every batch size; its "
+            f"error grows with m (right panel), from {error[m <= curves['m_star']].max():.3%} at "
+            f"m* to {error.max():.3%} at m = {m[np.argmax(error)]:.0f}.")
+    return ClosedForms(problems, m, curves, checks, verdicts, text)
+
+
+@dataclass(frozen=True)
+class VarianceTable:
+    """The table of Section 3.1, evaluated for one problem and run on it."""
+
+    n: int  # points
+    d: int  # parameters
+    beta: float
+    alpha: float
+    tol: float  # the runs stop at tol times the initial loss
+    budget: int  # component gradients
+    bounds: pd.DataFrame  # per method: step x beta and the iteration bound (hidden constants 1)
+    runs: dict  # method -> results over sampling seeds
+    measured: pd.DataFrame  # per method: runs that reached tol, mean gradients / n
+    verdicts: pd.DataFrame  # the paper's two claims against ours
+    verdict: str
+
+    @property
+    def setting(self) -> str:
+        return (f"n = {self.n}, d = {self.d}, beta = {self.beta:.3f}, alpha = {self.alpha:.3g}, "
+                f"beta/alpha = {self.beta / self.alpha:.0f}")
+
+
+def variance_reduction(scale: str, seed: int = 0, **options) -> VarianceTable:
+    """SGD, SAG, SVRG and SAGA with the table's step sizes on one interpolating least-squares
+    problem (:func:`variance_reduction_runs`), loaded or run; the claims of Section 3.1 on them."""
+    configs = variance_reduction_runs(scale, seed)
+    first = configs["SGD (eq. 1)"][0]
+    n, d, tol, budget = first.n, first.d, first.tol, round(first.epochs * first.n)
+    problem = vr.interpolating_problem(n, d, seed=first.problem_seed)
+    bounds = pd.DataFrame(vr.table(n, problem.beta, problem.alpha)).set_index("method")
+    bounds["step × β"] = bounds.step * problem.beta
+    bounds = bounds[["step × β", "iterations"]].astype(float)
+    runs = results(configs, **options)
+
+    def reached(result):
+        return result.summary["status"] == "reached"
+
+    table = pd.DataFrame({
+        name: {"reached 1e-6 (runs)": f"{sum(reached(t) for t in rs)}/{len(rs)}",
+               "gradients / n (mean)": np.mean([t.summary["gradients"] / n if reached(t) else np.nan for t in rs])}
+        for name, rs in runs.items()}).T
+    table["step × β (table)"] = bounds["step × β"]
+    fastest = table["gradients / n (mean)"].astype(float).idxmin()
+    largest_step = bounds["step × β"].astype(float).idxmax()
+    verdicts = pd.DataFrame({
+        "paper": ["SGD has the largest step", "SGD converges fastest (without Katyusha)"],
+        "ours": [f"largest step: {largest_step}", f"fewest gradients to 1e-6: {fastest}"],
+        "verdict": ["reproduced" if largest_step == "SGD (eq. 1)" else "differs",
+                    "reproduced" if fastest == "SGD (eq. 1)" else "differs"],
+    })
+    order = table["gradients / n (mean)"].astype(float).sort_values()
+    ranking = ", then ".join(f"{name} ({passes:.0f} passes)" for name, passes in order.dropna().items())
+    stalled = ", ".join(order.index[order.isna()])
+    if stalled:
+        ranking += f"; {stalled} did not reach 10⁻⁶ within {budget // n} passes"
+    text = (f"With the table's own step sizes: {ranking}. Caveats: these are the worst-case steps of each "
+            "method's theory (practitioners run SAG and SVRG with larger ones), and Katyusha was not run.")
+    return VarianceTable(n, d, problem.beta, problem.alpha, tol, budget, bounds, runs, table, verdicts, text)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """What one kernel figure shows: its problems, its runs, the claims and the verdict."""
+
+    panels: list  # the problems (Panel), one per panel of the figure
+    runs: dict  # panel name -> {label: [results over seeds]} (Figure 3: panel name -> result)
+    claims: pd.DataFrame
+    verdict: str
+    tables: dict = field(default_factory=dict)  # the figure's other tables, by name
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        """Each panel's data (the paper's or the substitute) and kernel problem."""
+        return pd.DataFrame([{"panel": p.name, "data": p.substitute or p.name, **vars(p.problem)}
+                             for p in self.panels]).set_index("panel")
+
+
+#: The verdict sentences, as arguments of critbatch.analysis.claims.verdict.
+_LISTED = {"every": True, "cut": ":", "after": ". ", "sep": " "}
+
+
+def _panels_and_runs(runs_of, scale: str, seed: int, options: dict) -> tuple[list, dict]:
+    chosen = panels(scale, **options)
+    return chosen, {p.name: results(runs_of(p, scale, seed), **options) for p in chosen}
+
+
+def figure3(scale: str, seed: int = 0, **options) -> Experiment:
+    """EigenPro SGD on the Laplace kernel, per-point losses at every epoch (``tables["runs"]``:
+    the kernels before and after EigenPro, batch and step). ``seed`` is unused: one run per panel."""
+    chosen = figure3_panels(scale)
+    runs = {p.name: results({"EigenPro": [figure3_run(p, scale)]}, **options)["EigenPro"][0] for p in chosen}
+    table = pd.DataFrame({p.name: {"data": p.substitute or p.name, "n": p.problem.n,
+                                   "λ1 of K/n": runs[p.name].summary["kernel_lambda_1"],
+                                   "λ1 after EigenPro": runs[p.name].summary["lambda_1"],
+                                   "β after EigenPro": runs[p.name].summary["beta"],
+                                   "batch": runs[p.name].summary["batch_size"], "step": runs[p.name].summary["lr"]}
+                          for p in chosen}).T
+    claims = measured.figure3(runs)
+    return Experiment(chosen, runs, claims, measured.verdict(claims, "{data}: {claim}: {ours}.", noun="claims",
+                                                             **{**_LISTED, "cut": " ("}), {"runs": table})
+
+
+def figure4(scale: str, seed: int = 0, **options) -> Experiment:
+    """Training error against iterations for m*, 16 m* and GD on the three problems."""
+    chosen, runs = _panels_and_runs(figure4_runs, scale, seed, options)
+    claims = measured.figure4(runs)
+    return Experiment(chosen, runs, claims,
+                      measured.verdict(claims, "{data}: {claim} {ours} (paper: {paper}).", noun="claims", **_LISTED))
+
+
+def _final(runs: dict, chosen: list) -> pd.DataFrame:
+    return pd.DataFrame({
+        (p.name, label): {"m": res[0].summary["batch_size"],
+                          "train error": np.mean([r.log.train_loss.iloc[-1] for r in res]),
+                          "test error": np.mean([r.log.test_loss.iloc[-1] for r in res]),
+                          "test misclassification": np.mean([r.log.test_error.iloc[-1] for r in res])}
+        for p in chosen for label, res in runs[p.name].items()}).T
+
+
+def figure5(scale: str, seed: int = 0, **options) -> Experiment:
+    """Training error against epochs for batch sizes 1, 2, m*, 4 m*, 16 m* and GD
+    (``tables["critical batches"]``: lambda_1 and m* against the paper's)."""
+    chosen, runs = _panels_and_runs(figure5_runs, scale, seed, options)
+    claims = measured.figure5(runs)
+    text = measured.verdict(claims, "{data}, {claim} ({ours})", noun="claims about the curves") + "."
+    return Experiment(chosen, runs, claims, text, {"critical batches": measured.critical_batches(runs)})
+
+
+def figure6(scale: str, seed: int = 0, **options) -> Experiment:
+    """The runs of Figure 5, training against test error (``tables["final"]``: the last epoch's
+    errors per batch size, mean over seeds)."""
+    chosen, runs = _panels_and_runs(figure5_runs, scale, seed, options)
+    claims = measured.figure6(runs)
+    return Experiment(chosen, runs, claims, measured.figure6_verdict(claims), {"final": _final(runs, chosen)})
+
+
+def speedups(scale: str, seed: int = 0, **options) -> Experiment:
+    """Measured t(1)/t(m) against s(m) (eq. 13) and its eq. 11 analogue (``tables``: per panel)."""
+    chosen, runs = _panels_and_runs(speedup_runs, scale, seed, options)
+    claims, tables = measured.speedups(runs)
+    return Experiment(chosen, runs, claims,
+                      measured.verdict(claims, "{data}: {claim}: {ours} (theory: {paper}).", **_LISTED), tables)
+
+
+def _cost(results: list) -> dict:
+    return {"runs": len(results), "training seconds": round(sum(r.summary["seconds"] for r in results)),
+            "device": ", ".join(sorted({r.summary["device"] for r in results}))}
+
+
+def all_claims(scale: str, seed: int = 0, **options) -> Experiment:
+    """Every claim of Figures 3-6 and of the measured speed-ups, from the stored runs of those
+    sections (``tables``: ``"substitutes"`` and ``"cost"``, the training time per figure)."""
+    three, four, five, speed = (figure3(scale, seed, **options), figure4(scale, seed, **options),
+                                figure5(scale, seed, **options), speedups(scale, seed, **options))
+    claims = pd.concat([five.tables["critical batches"], three.claims, four.claims, five.claims,
+                        measured.figure6(five.runs), speed.claims], ignore_index=True)
+    substitutes = pd.DataFrame([{"figures": figures, "paper's data": p.name, "ours": p.substitute or "the paper's",
+                                 "how": p.matched}
+                                for figures, group in [("4-6", five.panels), ("3", three.panels)] for p in group])
+
+    def flat(experiment):
+        return [r for by_label in experiment.runs.values() for rs in by_label.values() for r in rs]
+
+    cost = pd.DataFrame({"Figure 3": _cost(list(three.runs.values())), "Figure 4": _cost(flat(four)),
+                         "Figures 5 and 6": _cost(flat(five)), "speed-ups": _cost(flat(speed))}).T
+    runs = {"Figure 3": three.runs, "Figure 4": four.runs, "Figures 5 and 6": five.runs, "speed-ups": speed.runs}
+    return Experiment(five.panels, runs, claims, measured.summary_verdict(claims),
+                      {"substitutes": substitutes, "cost": cost})

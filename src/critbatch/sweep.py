@@ -1,0 +1,282 @@
+"""Regenerate the book's results without executing notebooks: ``python -m critbatch.sweep``.
+
+Every paper registers, per figure, the runs that figure needs at a scale
+(:func:`figure`, in its ``runs`` module); :func:`plan` collects them from every paper,
+one entry per distinct run, and :func:`sweep` trains those not yet in the store on an engine:
+
+* ``local`` (the default): one process per core, each run on one pinned thread (the layout
+  ``benchmarks/sweep.py`` measured fastest here), through :mod:`concurrent.futures`;
+* ``ray``: each run a Ray task with ``num_cpus`` and (fractional) ``num_gpus``, on a local Ray
+  instance or a cluster (``address``). Results travel back to the driver, which stores them, so
+  workers need no shared disk; a task whose worker dies is retried, and resumes from its
+  checkpoint where the checkpoint folder is shared.
+
+A figure's run list may depend on a stored result (Paper 3's problems use a bandwidth found by a
+stored search): :func:`plan` reports such prerequisites, and the sweep trains them first.
+Results are bit-for-bit the same on every engine: every run pins its thread count
+(:func:`critbatch.runs.train`).
+
+Command line::
+
+    python -m critbatch.sweep --scale reduced --dry-run          # what would run, and its cost
+    python -m critbatch.sweep --scale reduced                     # train what is missing (all cores)
+    python -m critbatch.sweep --paper armijo --figure mnist-steps-sfo --engine ray --address auto
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as futures
+import importlib
+import importlib.util
+import multiprocessing
+import os
+import pkgutil
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+import pandas as pd
+from tqdm import tqdm
+
+from . import runs, scales
+from .store import MissingResult, Store, config_key, index_fields
+
+__all__ = ["Planned", "figure", "figures", "plan", "sweep"]
+
+ENGINES = ("local", "ray")
+
+
+@dataclass(frozen=True)
+class Figure:
+    paper: str
+    name: str
+    runs: Callable[[str, Store], Iterable]  # (scale, store) -> the run configs of the figure
+
+
+_FIGURES: dict[tuple[str, str], Figure] = {}
+
+
+def figure(paper: str, name: str) -> Callable:
+    """Register ``runs(scale, store) -> configs`` as the runs of ``paper``'s figure ``name``
+    (the notebook ``notebooks/<paper>/<name>.ipynb``)."""
+
+    def register(function: Callable) -> Callable:
+        _FIGURES[paper, name] = Figure(paper, name, function)
+        return function
+
+    return register
+
+
+def figures() -> dict[tuple[str, str], Figure]:
+    """Every registered figure, after importing every paper's ``runs`` module."""
+    import critbatch.papers
+
+    for info in pkgutil.iter_modules(critbatch.papers.__path__):
+        module = f"critbatch.papers.{info.name}.runs"
+        if info.ispkg and importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
+    return dict(sorted(_FIGURES.items()))
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One distinct run: the first figure (and its paper) that needs it, and its config."""
+
+    paper: str
+    figure: str
+    config: Any
+
+    @property
+    def key(self) -> str:
+        return config_key(self.config)
+
+
+def plan(scale: str, store: Store | None = None, *, paper: str | None = None,
+         figure_name: str | None = None) -> tuple[list[Planned], list[Planned]]:
+    """The runs the chosen figures need at ``scale`` (each once), and the stored prerequisites
+    that are still missing (a figure that needs one lists its runs only once it exists)."""
+    scales.check(scale)
+    store = store if store is not None else Store()
+    lookup = Store(store.root, cache_only=True)
+    chosen = [f for f in figures().values()
+              if (paper is None or f.paper == paper) and (figure_name is None or f.name == figure_name)]
+    if not chosen:
+        known = ", ".join(f"{p}/{n}" for p, n in figures())
+        raise ValueError(f"no figure matches paper={paper!r} figure={figure_name!r}; known: {known}")
+    planned: dict[str, Planned] = {}
+    missing: dict[str, Planned] = {}
+    for fig in chosen:
+        try:
+            configs = list(fig.runs(scale, lookup))
+        except MissingResult as error:
+            needed = Planned(fig.paper, fig.name, error.config)
+            missing.setdefault(needed.key, needed)
+            continue
+        for config in configs:
+            entry = Planned(fig.paper, fig.name, config)
+            planned.setdefault(entry.key, entry)
+    return list(planned.values()), list(missing.values())
+
+
+def estimate(todo: list[Planned], store: Store) -> pd.Series:
+    """Seconds per run (training and measurement), from the stored runs most like it: same run
+    type, and the most config fields in common; NaN where no run of its type is stored."""
+    index = store.index()
+    if index.empty:
+        return pd.Series(float("nan"), index=[p.key for p in todo])
+    cost = index.seconds.astype(float).fillna(0) + index.measure_seconds.astype(float).fillna(0)
+    fields = [c for c in index.columns if c not in ("key", "type", "paper", "status", "steps", "sfo", "seconds",
+                                                      "measure_seconds")]
+    guesses = {}
+    for entry in todo:
+        flat = index_fields(entry.config)
+        same = index.type == type(entry.config).__name__
+        if not same.any():
+            guesses[entry.key] = float("nan")
+            continue
+        shared = sum((index.loc[same, c].astype(str) == str(flat[c])) for c in fields if c in flat)
+        guesses[entry.key] = float(cost[same][shared == shared.max()].mean())
+    return pd.Series(guesses)
+
+
+def _label(entry: Planned) -> str:
+    return f"{entry.key[:8]} {entry.paper}/{entry.figure}"
+
+
+def _train_locally(config: Any, root: str, paper: str, options: dict) -> dict:
+    """Worker: train (or load) one run into the store at ``root``; its key and how it ended."""
+    result = runs.run(config, Store(root, cache_only=False), paper=paper, progress=False, **options)
+    return {"key": result.key, "status": result.summary.get("status")}
+
+
+def _local(todo: list[Planned], store: Store, workers: int, options: dict, bar: tqdm, retries: int) -> None:
+    """One process per worker (spawned, one thread each); at most ``workers`` runs in flight, so
+    the bar can say what each worker runs. A crashed worker's runs are retried in a new pool."""
+    queue, attempts = list(todo), {}
+    context = multiprocessing.get_context("spawn")
+    while queue:
+        lost: list[Planned] = []
+        with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            flying: dict[futures.Future, Planned] = {}
+            while (queue or flying) and not lost:
+                while queue and len(flying) < workers:
+                    entry = queue.pop(0)
+                    flying[pool.submit(_train_locally, entry.config, str(store.root), entry.paper, options)] = entry
+                bar.set_postfix_str("running: " + "; ".join(_label(e) for e in flying.values()))
+                done, _ = futures.wait(flying, return_when=futures.FIRST_COMPLETED)
+                for future in done:
+                    entry = flying.pop(future)
+                    try:
+                        future.result()
+                        bar.update(1)
+                    except futures.process.BrokenProcessPool:  # a worker died: every run in flight is lost
+                        lost.append(entry)
+            lost += flying.values()
+        for entry in lost:
+            attempts[entry.key] = attempts.get(entry.key, 0) + 1
+            if attempts[entry.key] > retries:
+                raise RuntimeError(f"run {_label(entry)} lost its worker {attempts[entry.key]} times; giving up "
+                                   "(a checkpoint, if any, is under data/checkpoints)")
+        queue = lost + queue
+
+
+def _ray(todo: list[Planned], store: Store, options: dict, bar: tqdm, *, address: str | None, cpus: float,
+         gpus: float, retries: int) -> None:
+    """Each run a Ray task; the driver saves what comes back."""
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    task = ray.remote(max_retries=retries, retry_exceptions=False)(runs.train)
+    pending = {task.options(num_cpus=cpus, num_gpus=gpus).remote(entry.config, progress=False, **options): entry
+               for entry in todo}
+    while pending:
+        bar.set_postfix_str(f"{len(pending)} in flight on Ray")
+        done, _ = ray.wait(list(pending), num_returns=1)
+        entry = pending.pop(done[0])
+        log, summary = ray.get(done[0])
+        store.save(entry.config, log, summary, paper=entry.paper)
+        bar.update(1)
+
+
+def sweep(scale: str, store: Store | None = None, *, paper: str | None = None, figure_name: str | None = None,
+          engine: str = "local", workers: int | None = None, address: str | None = None, cpus: float = 1,
+          gpus: float = 0, retries: int = 2, progress: bool = True, **options) -> list[Planned]:
+    """Train every run the chosen figures need that ``store`` does not hold yet (prerequisites
+    first); return what was trained. ``options`` go to every run (``device``, ``data_root``, ...)."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    store = store if store is not None else Store(cache_only=False)
+    workers = workers or os.cpu_count() or 1
+    trained: list[Planned] = []
+    while True:
+        planned, prerequisites = plan(scale, store, paper=paper, figure_name=figure_name)
+        todo = prerequisites + [p for p in planned if p.config not in store]
+        if not todo:
+            return trained
+        bar = tqdm(total=len(todo), disable=not progress, unit="run", desc=f"sweep {scale}")
+        if engine == "local":
+            _local(todo, store, workers, options, bar, retries)
+        else:
+            _ray(todo, store, options, bar, address=address, cpus=cpus, gpus=gpus, retries=retries)
+        bar.close()
+        trained += todo
+        if not prerequisites:
+            return trained
+
+
+def dry_run(scale: str, store: Store, **chosen) -> pd.DataFrame:
+    """One row per needed run: paper, figure, key, run type, stored or not, estimated seconds."""
+    planned, prerequisites = plan(scale, store, **chosen)
+    entries = planned + prerequisites
+    todo = [p for p in entries if p.config not in store]
+    guesses = estimate(todo, store) if todo else pd.Series(dtype=float)
+    return pd.DataFrame([{"paper": p.paper, "figure": p.figure, "key": p.key, "type": type(p.config).__name__,
+                          "stored": p.config in store, "prerequisite": p in prerequisites,
+                          "estimated_seconds": guesses.get(p.key, 0.0)} for p in entries])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m critbatch.sweep", description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", default="reduced", help="smoke, reduced or paper (default: reduced)")
+    parser.add_argument("--paper", help="only this paper's figures (a folder of critbatch.papers)")
+    parser.add_argument("--figure", help="only this figure (a notebook name, without .ipynb)")
+    parser.add_argument("--dry-run", action="store_true", help="list the runs and their estimated cost; train nothing")
+    parser.add_argument("--engine", choices=ENGINES, default="local")
+    parser.add_argument("--workers", type=int, help="local engine: processes (default: every core)")
+    parser.add_argument("--address", help="ray engine: the cluster to join ('auto', or host:port; default: a local instance)")
+    parser.add_argument("--cpus", type=float, default=1, help="ray engine: CPUs per run (default 1)")
+    parser.add_argument("--gpus", type=float, default=0, help="ray engine: GPUs per run, fractions allowed (default 0)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or auto (default cpu)")
+    parser.add_argument("--data-root", help="dataset archives (default: $CRITBATCH_DATA or <repo>/data/raw)")
+    args = parser.parse_args(argv)
+    store = Store(cache_only=False)
+    chosen = {"paper": args.paper, "figure_name": args.figure}
+    try:
+        if args.dry_run:
+            table = dry_run(args.scale, store, **chosen)
+            with pd.option_context("display.max_rows", None, "display.width", 200):
+                print(table.to_string(index=False))
+            todo = table[~table.stored]
+            print(f"\n{len(table)} runs needed at scale {args.scale}: {int(table.stored.sum())} stored, "
+                  f"{len(todo)} to train ({int(todo.prerequisite.sum())} prerequisites, whose dependent "
+                  f"runs are listed once they exist); estimated {todo.estimated_seconds.sum() / 3600:.2f} CPU-hours "
+                  "to train, from the stored timings of similar runs")
+            return 0
+        started = time.perf_counter()
+        trained = sweep(args.scale, store, engine=args.engine, workers=args.workers, address=args.address,
+                        cpus=args.cpus, gpus=args.gpus, device=args.device, data_root=args.data_root, **chosen)
+        print(f"trained {len(trained)} runs in {time.perf_counter() - started:.0f} s; every run the figures "
+              "need is in the store")
+        return 0
+    except (ValueError, MissingResult) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # run the imported module's main, whose registry the papers fill
+    from critbatch.sweep import main as main_of_module
+
+    sys.exit(main_of_module())

@@ -1,0 +1,53 @@
+"""critbatch.plotting: runs a figure would leave out are marked, with a legend note."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from critbatch.plotting import band, legend_with_notes, mark_early_ends, mark_unfinished
+from critbatch.store import Result
+
+
+@pytest.fixture
+def ax():
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)
+
+
+def legend_texts(legend) -> list[str]:
+    return [t.get_text() for t in legend.get_texts()]
+
+
+def test_a_point_never_reached_is_marked_on_the_top_edge(ax):
+    ax.plot([8, 16], [3.0, 2.0], label="K(b)")
+    mark = mark_unfinished(ax, 4, note="b = 4: stalled at step 12,345")
+    again = mark_unfinished(ax, [4, 32])  # a second mark at b = 4 sits below the first
+    assert mark in ax.lines and mark.get_marker() == "^" and mark.get_xdata().tolist() == [4]
+    assert again.get_ydata()[0] < mark.get_ydata()[0] and again.get_label() == "_nolegend_"
+    legend_with_notes(ax, "target not reached")
+    assert legend_texts(ax.get_legend()) == ["K(b)"]  # the main legend keeps its lines
+    below = [a for a in ax.artists if isinstance(a, matplotlib.legend.Legend)]
+    assert len(below) == 1 and legend_texts(below[0]) == ["b = 4: stalled at step 12,345"]
+    assert below[0].get_title().get_text() == "target not reached"
+
+
+def test_a_run_that_ended_early_is_marked_at_its_last_finite_value(ax):
+    def result(seed, losses, status):
+        return Result("key", type("Config", (), {"seed": seed})(), pd.DataFrame(
+            {"step": np.arange(len(losses)) * 10, "epoch": np.arange(len(losses)), "train_loss": losses}),
+            {"status": status})
+
+    runs = [result(0, [1.0, 0.5, 0.25, 0.1], "budget"), result(1, [1.0, 0.7, np.inf], "diverged")]
+    line = band(ax, [r.log for r in runs], "epoch", "train_loss", label="m = 4")
+    assert np.allclose(line.get_ydata(), [1.0, 0.6, 0.25, 0.1])  # the mean over the seeds that have a value
+    marks = mark_early_ends(ax, runs, "epoch", "train_loss", "m = 4", color=line.get_color())
+    assert len(marks) == 1 and (marks[0].get_xdata()[0], marks[0].get_ydata()[0]) == (1, 0.7)
+    assert marks[0].get_label() == "m = 4, seed 1: diverged at step 20"
+    legend_with_notes(ax, main=False)
+    assert legend_texts(ax.get_legend()) == ["m = 4, seed 1: diverged at step 20"]
