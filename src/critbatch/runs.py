@@ -77,13 +77,15 @@ def pinned_threads(threads: int) -> Iterator[None]:
 
 def train(config: Any, *, threads: int = 1, **options) -> tuple:
     """Train ``config`` on ``threads`` pinned CPU threads, checkpointing (if its run type does)
-    to ``data/checkpoints/<key>.pt`` and resuming from it; its log and summary (which records
-    ``threads``). Stores nothing: :func:`run` does, and so does a sweep's driver."""
+    to ``data/checkpoints/<key>.pt`` and resuming from it, the checkpoint removed once the run
+    ends; its log and summary (which records ``threads``). Stores nothing: :func:`run` does, and
+    so does a sweep's driver."""
     run_type = _run_type(config)
-    if run_type.checkpoints:
-        options["checkpoint"] = paths.checkpoint_dir() / f"{config_key(config)}.pt"
+    checkpoint = paths.checkpoint_dir() / f"{config_key(config)}.pt" if run_type.checkpoints else None
     with pinned_threads(validate.positive_int(threads, "threads")):
-        log, summary = run_type.train(config, **options)
+        log, summary = run_type.train(config, **options, **({"checkpoint": checkpoint} if checkpoint else {}))
+    if checkpoint is not None:  # finished: a later call must train again, not resume a finished run
+        checkpoint.unlink(missing_ok=True)
     return log, {**summary, "threads": threads}
 
 
@@ -91,9 +93,6 @@ def run(config: Any, store: Store | None = None, *, paper: str | None = None, **
     """The stored result of ``config``: loaded from ``store`` (default ``data/results``), or
     trained with ``options`` (see :func:`train`; one thread unless ``threads`` says otherwise)
     and stored (``paper`` names the paper it was made for)."""
-    run_type = _run_type(config)
+    _run_type(config)
     store = store if store is not None else Store()
-    result = store.get(config, lambda: train(config, **options), paper=paper)
-    if run_type.checkpoints:
-        (paths.checkpoint_dir() / f"{config_key(config)}.pt").unlink(missing_ok=True)
-    return result
+    return store.get(config, lambda: train(config, **options), paper=paper)
