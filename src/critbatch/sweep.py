@@ -146,40 +146,54 @@ def _label(entry: Planned) -> str:
 
 
 def _train_locally(config: Any, root: str, paper: str, options: dict) -> dict:
-    """Worker: train (or load) one run into the store at ``root``; its key and how it ended."""
+    """Worker: train (or load) one run into the store at ``root``; its key and how it ended.
+    The papers' ``runs`` modules are imported first, so measurements a paper registers exist here."""
+    figures()
     result = runs.run(config, Store(root, cache_only=False), paper=paper, progress=False, **options)
     return {"key": result.key, "status": result.summary.get("status")}
 
 
-def _local(todo: list[Planned], store: Store, workers: int, options: dict, bar: tqdm, retries: int) -> None:
-    """One process per worker (spawned, one thread each); at most ``workers`` runs in flight, so
-    the bar can say what each worker runs. A crashed worker's runs are retried in a new pool."""
-    queue, attempts = list(todo), {}
+def _train_remotely(config: Any, **options) -> tuple:
+    """Ray task: :func:`critbatch.runs.train` after importing the papers' ``runs`` modules."""
+    figures()
+    return runs.train(config, **options)
+
+
+def _pool(queue: list[Planned], store: Store, workers: int, options: dict, bar: tqdm) -> list[Planned]:
+    """Train ``queue`` on ``workers`` spawned processes (one thread each), at most ``workers``
+    runs in flight so the bar can say what each worker runs. Returns the runs in flight when a
+    worker died (the pool is lost with it); the queue keeps the runs not started."""
     context = multiprocessing.get_context("spawn")
+    with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        flying: dict[futures.Future, Planned] = {}
+        while queue or flying:
+            while queue and len(flying) < workers:
+                entry = queue.pop(0)
+                flying[pool.submit(_train_locally, entry.config, str(store.root), entry.paper, options)] = entry
+            bar.set_postfix_str("running: " + "; ".join(_label(e) for e in flying.values()))
+            done, _ = futures.wait(flying, return_when=futures.FIRST_COMPLETED)
+            for future in done:
+                try:
+                    future.result()
+                    bar.update(1)
+                    flying.pop(future)
+                except futures.process.BrokenProcessPool:  # a worker died: every run in flight is lost
+                    return list(flying.values())
+    return []
+
+
+def _local(todo: list[Planned], store: Store, workers: int, options: dict, bar: tqdm, retries: int) -> None:
+    """The local engine. Runs lost with a dead worker are tried again one at a time, so the run
+    that kills its worker is known: it gets ``retries`` more tries (resuming from its checkpoint)."""
+    queue = list(todo)
     while queue:
-        lost: list[Planned] = []
-        with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            flying: dict[futures.Future, Planned] = {}
-            while (queue or flying) and not lost:
-                while queue and len(flying) < workers:
-                    entry = queue.pop(0)
-                    flying[pool.submit(_train_locally, entry.config, str(store.root), entry.paper, options)] = entry
-                bar.set_postfix_str("running: " + "; ".join(_label(e) for e in flying.values()))
-                done, _ = futures.wait(flying, return_when=futures.FIRST_COMPLETED)
-                for future in done:
-                    entry = flying.pop(future)
-                    try:
-                        future.result()
-                        bar.update(1)
-                    except futures.process.BrokenProcessPool:  # a worker died: every run in flight is lost
-                        lost.append(entry)
-            lost += flying.values()
-        for entry in lost:
-            attempts[entry.key] = attempts.get(entry.key, 0) + 1
-            if attempts[entry.key] > retries:
-                raise RuntimeError(f"run {_label(entry)} lost its worker {attempts[entry.key]} times; giving up "
+        for entry in _pool(queue, store, workers, options, bar):
+            for _ in range(retries + 1):
+                if not _pool([entry], store, 1, options, bar):
+                    break
+            else:
+                raise RuntimeError(f"run {_label(entry)} killed its worker {retries + 1} times in a row; giving up "
                                    "(a checkpoint, if any, is under data/checkpoints)")
-        queue = lost + queue
 
 
 def _ray(todo: list[Planned], store: Store, options: dict, bar: tqdm, *, address: str | None, cpus: float,
@@ -189,7 +203,7 @@ def _ray(todo: list[Planned], store: Store, options: dict, bar: tqdm, *, address
 
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    task = ray.remote(max_retries=retries, retry_exceptions=False)(runs.train)
+    task = ray.remote(max_retries=retries, retry_exceptions=False)(_train_remotely)
     pending = {task.options(num_cpus=cpus, num_gpus=gpus).remote(entry.config, progress=False, **options): entry
                for entry in todo}
     while pending:

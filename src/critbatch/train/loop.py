@@ -199,7 +199,8 @@ class _Session:
         if self.stages is not None:
             row["stage"] = self.stages.stage
         row.update(measurements.measure(self.probe, self.config.metrics))
-        if self.stages is not None:  # a threshold crossed now moves the stage from the next step on
+        if self.stages is not None and c.step > 0:  # a threshold crossed now moves the stage from the next
+            # step on; as in Paper 2's code, the first check comes after the first update, never at step 0
             self.stages.update(progress, {k: row[k] for k in self.config.metrics})
         c.measure_examples += self.probe.examples
         self.probe.examples = 0

@@ -5,10 +5,10 @@ names it can produce; the loop calls each registered function once per evaluatio
 subset of its names that the run's config asks for (``TrainConfig.metrics``). A paper adds one
 with :func:`measurement` in its own folder, without editing the loop:
 
->>> @measurement("weight_norm")
-... def weight_norm(probe, wanted):
-...     return {"weight_norm": sum(float(p.norm()) ** 2 for p in probe.model.parameters()) ** 0.5}
->>> "weight_norm" in known()
+>>> @measurement("parameter_norm")
+... def parameter_norm(probe, wanted):
+...     return {"parameter_norm": sum(float(p.norm()) ** 2 for p in probe.model.parameters()) ** 0.5}
+>>> "parameter_norm" in known()
 True
 
 Measurements never count as SFO; the examples they pass through the network are added to
@@ -125,3 +125,193 @@ def test_set(probe: Probe, wanted: frozenset) -> dict:
     full = full_pass(probe.model, images, labels, probe.eval_batch, gradient=False)
     probe.examples += len(labels)
     return {"test_loss": full["loss"], "test_acc": full["acc"]}
+
+
+SAMPLE_SIZE = 512  # examples in the fixed sample of "sample_grad_norm"
+SAMPLE_CHUNKS = 8  # equal chunks of that sample, for the debiased estimate
+
+
+@measurement("sample_grad_norm", "sample_grad_norm_debiased")
+def training_sample(probe: Probe, wanted: frozenset) -> dict:
+    r"""A cheap proxy for the full-gradient norm: the gradient of the mean loss over one fixed
+    random sample :math:`S` of ``SAMPLE_SIZE`` training examples (the same at every check; eval
+    mode), split into :math:`k` = ``SAMPLE_CHUNKS`` chunks with gradients :math:`g_j` and mean
+    :math:`\bar g`.
+
+    ``sample_grad_norm`` is :math:`\|\bar g\|`, biased upwards by the sampling noise;
+    ``sample_grad_norm_debiased`` removes the noise's expected share,
+
+    .. math:: \Bigl(\max\Bigl(0,\ \|\bar g\|^2 - \frac{1}{k(k-1)} \sum_j \|g_j - \bar g\|^2\Bigr)\Bigr)^{1/2}.
+
+    It costs ``SAMPLE_SIZE / n`` of a ``grad_norm`` check (n: the training subset).
+    """
+    images, labels = probe.train
+    size = min(SAMPLE_SIZE, len(labels))
+    chunks = min(SAMPLE_CHUNKS, size)
+    pick = torch.randperm(len(labels), generator=torch.Generator().manual_seed(1))[:size].to(labels.device)
+    params = [p for p in probe.model.parameters() if p.requires_grad]
+    probe.model.eval()
+    grads = []
+    for part in torch.tensor_split(pick, chunks):
+        loss = F.cross_entropy(probe.model(images[part]), labels[part])
+        grads.append(torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, params)]))
+    probe.model.train()
+    g = torch.stack(grads)
+    mean = g.mean(0)
+    plain = float((mean**2).sum())
+    spread = float(((g - mean) ** 2).sum()) / (chunks * (chunks - 1)) if chunks > 1 else 0.0
+    probe.examples += 2 * size
+    return {"sample_grad_norm": math.sqrt(plain), "sample_grad_norm_debiased": math.sqrt(max(0.0, plain - spread))}
+
+
+# Gradient noise and sharpness (Sato & Iiduka, arXiv 2311.08745) ------------------------------
+
+NOISE_DRAWS = 16  # mini-batches drawn per "noise_norm_b{size}" measurement
+NOISE_SIZES = tuple(2**k for k in range(14))  # 1 ... 8192: the batch sizes with a registered name
+
+
+def _flat_grad(model: torch.nn.Module, images, labels, batch: int) -> torch.Tensor:
+    """The gradient of the mean cross-entropy over ``images`` (eval mode), as one vector."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    total = torch.zeros(sum(p.numel() for p in params), device=labels.device)
+    for start in range(0, len(labels), batch):
+        loss = F.cross_entropy(model(images[start : start + batch]), labels[start : start + batch], reduction="sum")
+        total += torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, params)])
+    return total / len(labels)
+
+
+def noise_norm_metric(size: int) -> str:
+    r"""The name of the measurement of the mini-batch gradient noise at batch size ``size``,
+    ``f"noise_norm_b{size}"``: the mean over ``NOISE_DRAWS`` fixed random mini-batches
+    :math:`B` of :math:`b` = ``size`` distinct training examples of
+
+    .. math:: \|\omega\| = \|\nabla f_B(\theta) - \nabla f(\theta)\|,
+
+    with :math:`\nabla f` the gradient over the whole training subset, both in eval mode (the
+    batch-norm statistics are the running ones, so :math:`f` is one fixed function). Sato &
+    Iiduka bound :math:`E\|\omega\| \le C/\sqrt b`; :math:`\sqrt b\,E\|\omega\|` estimates
+    :math:`C`. The probe does not know the run's batch size, so the size is part of the name:
+    a run measures the noise at its own batch size, or at a whole ladder of them at one
+    checkpoint, by listing the names. The powers of two up to 8192 (:data:`NOISE_SIZES`) are
+    registered when this module is imported; this function registers any other size (do so at
+    import time of the module that builds such configs). All wanted sizes share one full
+    gradient. Cost: two passes over the training subset plus ``2 * NOISE_DRAWS * size``
+    examples per size.
+
+    >>> noise_norm_metric(64)
+    'noise_norm_b64'
+    """
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"a noise batch size must be a positive integer, got {size!r}")
+    name = f"noise_norm_b{size}"
+    measurement(name)(gradient_noise)
+    return name
+
+
+def gradient_noise(probe: Probe, wanted: frozenset) -> dict:
+    """The ``noise_norm_b{size}`` measurements (:func:`noise_norm_metric`) wanted, from one full gradient."""
+    images, labels = probe.train
+    model = probe.model
+    model.eval()
+    full = _flat_grad(model, images, labels, probe.eval_batch)
+    probe.examples += 2 * len(labels)
+    values = {}
+    for name in sorted(wanted):
+        size = int(name.removeprefix("noise_norm_b"))
+        if size > len(labels):
+            values[name] = math.nan
+            continue
+        generator = torch.Generator().manual_seed(2 + size)
+        norms = []
+        for _ in range(NOISE_DRAWS):
+            pick = torch.randperm(len(labels), generator=generator)[:size].to(labels.device)
+            norms.append(float((_flat_grad(model, images[pick], labels[pick], probe.eval_batch) - full).norm()))
+        probe.examples += 2 * NOISE_DRAWS * size
+        values[name] = sum(norms) / len(norms)
+    model.train()
+    return values
+
+
+for _size in NOISE_SIZES:
+    noise_norm_metric(_size)
+
+
+def worst_case_sharpness(loss: Callable[[], torch.Tensor], params: list[torch.Tensor], rho: float = 2e-4,
+                         steps: int = 20, adaptive: bool = True) -> float:
+    r"""Worst-case (adaptive) :math:`\ell_\infty` sharpness (Andriushchenko et al. 2023, "A
+    modern look at the relationship between sharpness and generalization", eq. 2 with
+    :math:`p = \infty`), as Sato & Iiduka report it (:math:`\rho = 0.0002`):
+
+    .. math:: S_\rho(w) = \max_{\|\varepsilon \oslash |w|\|_\infty \le \rho} L(w + \varepsilon) - L(w),
+
+    where the division by :math:`|w|` (elementwise) is dropped when ``adaptive`` is False. The
+    maximum is searched by projected sign-gradient ascent on :math:`\nu = \varepsilon \oslash |w|`
+    (``steps`` gradients; the first step goes to the box's vertex :math:`\rho\,\mathrm{sign}(\nabla)`,
+    later steps have size :math:`2\rho \cdot 0.75^k` and are clipped to the box), keeping the
+    best value seen: a lower bound of :math:`S_\rho`, exact when the maximiser is the vertex the
+    gradients point to (a convex separable :math:`L`, for instance). Andriushchenko et al. use
+    Auto-PGD with the same box; this is the plain PGD variant.
+
+    ``loss()`` evaluates :math:`L` at the current values of ``params``; the parameters are
+    restored afterwards.
+
+    >>> w = torch.tensor([1.0, -2.0], requires_grad=True)
+    >>> round(worst_case_sharpness(lambda: (w**2).sum() / 2, [w], rho=0.1), 6)  # ((1.1^2 - 1) + (2.2^2 - 4)) / 2
+    0.525
+    """
+    if not rho > 0 or steps < 1:
+        raise ValueError(f"need rho > 0 and steps >= 1, got rho={rho!r}, steps={steps!r}")
+    weights = [p.detach().clone() for p in params]
+    scales = [w.abs() if adaptive else torch.ones_like(w) for w in weights]
+    nus = [torch.zeros_like(w) for w in weights]
+    with torch.no_grad():
+        base = float(loss())
+    best = 0.0
+    try:
+        for k in range(steps + 1):
+            with torch.no_grad():
+                for p, w, s, nu in zip(params, weights, scales, nus):
+                    p.copy_(w + s * nu)
+            if k == steps:
+                with torch.no_grad():
+                    best = max(best, float(loss()) - base)
+                break
+            value = loss()
+            grads = torch.autograd.grad(value, params)
+            best = max(best, float(value.detach()) - base)
+            size = rho if k == 0 else 2 * rho * 0.75**k
+            with torch.no_grad():
+                for nu, g, s in zip(nus, grads, scales):
+                    nu.add_(size * torch.sign(g * s)).clamp_(-rho, rho)
+    finally:
+        with torch.no_grad():
+            for p, w in zip(params, weights):
+                p.copy_(w)
+    return best
+
+
+SHARPNESS_SIZE = 1024  # fixed training examples of "adaptive_sharpness" (Andriushchenko et al.'s n_eval)
+SHARPNESS_RHO = 2e-4  # Sato & Iiduka's radius
+SHARPNESS_STEPS = 20  # gradient steps of the search (the authors' n_iters)
+
+
+@measurement("adaptive_sharpness")
+def sharpness(probe: Probe, wanted: frozenset) -> dict:
+    """Worst-case adaptive l-infinity sharpness (:func:`worst_case_sharpness`, rho =
+    ``SHARPNESS_RHO``, ``SHARPNESS_STEPS`` gradients) of the mean loss over one fixed random
+    sample of ``SHARPNESS_SIZE`` training examples, eval mode, all parameters perturbed."""
+    images, labels = probe.train
+    size = min(SHARPNESS_SIZE, len(labels))
+    pick = torch.randperm(len(labels), generator=torch.Generator().manual_seed(3))[:size].to(labels.device)
+    x, y = images[pick], labels[pick]
+    params = [p for p in probe.model.parameters() if p.requires_grad]
+    probe.model.eval()
+
+    def loss() -> torch.Tensor:
+        return sum(F.cross_entropy(probe.model(x[s : s + probe.eval_batch]), y[s : s + probe.eval_batch],
+                                   reduction="sum") for s in range(0, size, probe.eval_batch)) / size
+
+    value = worst_case_sharpness(loss, params, SHARPNESS_RHO, SHARPNESS_STEPS)
+    probe.model.train()
+    probe.examples += (2 * SHARPNESS_STEPS + 2) * size
+    return {"adaptive_sharpness": value}

@@ -1,0 +1,290 @@
+"""Umeda & Iiduka (critbatch.papers.adaptive): the closed forms against numerical answers, the
+study's definitions, the proxy measurement, and the claims on synthetic logs."""
+
+import math
+import warnings
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from critbatch import schedules
+from critbatch.papers.adaptive import claims, quoted, study, theory
+from critbatch.train import measurements
+
+# ---------------------------------------------------------------------------------------------
+# theory
+
+
+@pytest.mark.parametrize("eps", [1.0, 0.5, 0.25])
+def test_critical_batch_size_is_the_numerical_minimum_of_n(eps):
+    c1, c2 = 300.0, 3.0
+    b = np.logspace(0, 14, 20001, base=2)
+    n = theory.sfo(b, eps, c1, c2)
+    assert b[np.argmin(n)] == pytest.approx(theory.critical_batch_size(eps, c2), rel=1e-3)
+    assert n.min() == pytest.approx(4 * c1 * c2 / eps**4, rel=1e-6)
+
+
+def test_steps_decrease_and_sfo_is_convex_where_defined():
+    b = np.linspace(5, 500, 400)
+    t, n = theory.steps(b, 0.5, 10.0, 1.0), theory.sfo(b, 0.5, 10.0, 1.0)
+    assert np.all(np.diff(t) < 0)
+    assert np.all(np.diff(n, 2) > 0)
+    assert np.isinf(theory.steps([2.0, 4.0], 0.5, 10.0, 1.0)).all()  # b <= C2/eps^2: never
+
+
+def test_constants_match_their_definitions_and_reject_a_large_rate():
+    c1, c2 = theory.constants(L=2.0, sigma2=3.0, eta=0.5, gap=4.0)
+    assert c1 == pytest.approx(2 * 4.0 / ((2 - 1.0) * 0.5)) and c2 == pytest.approx(2 * 3 * 0.5 / (2 - 1.0))
+    with pytest.raises(ValueError, match="2/L"):
+        theory.constants(L=2.0, sigma2=1.0, eta=1.0, gap=1.0)
+
+
+def test_fit_recovers_the_constants_and_the_critical_batch_size():
+    b = np.array([2.0, 4, 8, 16, 32, 64, 128])
+    f = theory.fit(b, theory.steps(b, 0.5, 50.0, 0.25), 0.5)
+    assert (f.c1, f.c2, f.critical) == pytest.approx((50.0, 0.25, 2.0))
+    assert theory.fit([4.0], [10.0], 0.5) is None
+    assert math.isnan(theory.Fit(0.5, alpha=0.1, beta=0.2, points=3).critical)  # no U
+
+
+def test_bound_matches_a_direct_sum_over_steps():
+    delta, gamma, k, eta0, b0, L, s2, gap = 2, 1.3, 7, 0.05, 4, 1.0, 2.0, 3.0
+    table = theory.bound(delta, gamma, 4, steps_per_stage=k, eta0=eta0, b0=b0, L=L, sigma2=s2, gap=gap)
+    etas = np.repeat([eta0 * gamma**m for m in range(4)], k)
+    bs = np.repeat([b0 * delta**m for m in range(4)], k)
+    margin = 2 - L * etas.max()
+    assert table.bias.iloc[-1] == pytest.approx(2 * gap / (margin * etas.sum()))
+    assert table.variance.iloc[-1] == pytest.approx(L * s2 / margin * (etas**2 / bs).sum() / etas.sum())
+    assert theory.bound(2, 2.0, 3, eta0=1.5, L=1.0).bound.isna().iloc[-1]  # eta >= 2/L: no bound
+
+
+@pytest.mark.parametrize("gamma", [1.0, 1.2, 1.4, 1.5, 2.0])
+def test_ratio_growth_is_the_limit_of_the_numerical_ratio(gamma):
+    table = theory.bound(2, gamma, 300, eta0=1e-12)
+    assert table.ratio.iloc[-1] / table.ratio.iloc[-2] == pytest.approx(theory.ratio_growth(2, gamma), abs=1e-3)
+
+
+def test_decay_rate_is_the_limit_of_the_bias_and_variance_terms():
+    # with the variance term dominant from the start (large sigma^2), the per-stage factor of
+    # V_T tends to gamma/delta when gamma^2 > delta, and B_T's to 1/gamma
+    table = theory.bound(2, 1.5, 120, eta0=1e-25, sigma2=1e30)
+    assert table.variance.iloc[-1] / table.variance.iloc[-2] == pytest.approx(1.5 / 2, abs=1e-3)
+    assert table.bias.iloc[-1] / table.bias.iloc[-2] == pytest.approx(1 / 1.5, abs=1e-3)
+    assert theory.decay_rate(2, 1.5) == 0.75 and theory.decay_rate(2, 1.2) == pytest.approx(1 / 1.2)
+
+
+def test_ladder_keeps_b_eps2_constant_and_matches_the_core_thresholds():
+    table = theory.ladder(10)
+    assert np.allclose(table.b_eps2, table.b_eps2.iloc[0])
+    core = schedules.batch_ladder(init=0.5, batch0=8, delta=2)
+    assert table.eps_batch.tolist() == pytest.approx([core(m) for m in range(10)])
+    assert table.eps_batch_lr.iloc[1] / table.eps_batch_lr.iloc[0] == pytest.approx(math.sqrt(1.4 / 2))
+
+
+def test_theory_figures_claims_all_hold():
+    result = study.theory_figures("smoke")
+    assert (result.claims.verdict == "reproduced").all(), result.claims
+    assert result.verdict.startswith(f"{len(result.claims)} of {len(result.claims)}")
+
+# ---------------------------------------------------------------------------------------------
+# study definitions
+
+
+def test_quoted_holds_only_code_settings_and_no_paper_numbers():
+    assert quoted.PAPER_NUMBERS == {}
+    assert (quoted.CODE["b0"], quoted.CODE["delta"], quoted.CODE["gamma"], quoted.CODE["eps0"]) == (8, 2, 1.4, 0.5)
+    assert quoted.CODE["gamma"] < math.sqrt(quoted.CODE["delta"])
+
+
+@pytest.mark.parametrize("scale", ["smoke", "reduced", "paper"])
+def test_joint_runs_follow_the_code(scale):
+    runs = study.joint_runs(scale)
+    assert set(runs) == {"constant", "periodic", "adaptive"}
+    s = study.setting("resnet", scale)
+    assert all(len(v) == s["seeds"] for v in runs.values())
+    if scale != "smoke":
+        assert s["seeds"] >= 2
+    constant, periodic, adaptive = runs["constant"][0], runs["periodic"][0], runs["adaptive"][0]
+    assert constant.batch_size == {"kind": "constant", "value": 128} and constant.lr["value"] == 0.1
+    assert constant.optimizer == {"kind": "sgd"} and constant.stages is None
+    assert periodic.stages == {"kind": "every", "steps": s["period"]}
+    assert adaptive.stages["rule"] == "batch" and adaptive.stages["init"] == pytest.approx(0.5 * s["eps_scale"])
+    for config in (periodic, adaptive):
+        assert config.batch_size == {"kind": "exponential", "init": 8, "rate": 2, "unit": "stage", "cap": s["batch_max"]}
+        assert config.lr == {"kind": "exponential", "init": 0.1, "rate": 1.4, "unit": "stage"}
+        assert config.eval_unit == "step" and config.eval_every == s["check"]
+        assert "grad_norm" in config.metrics
+
+
+def test_paper_scale_is_the_released_code():
+    densenet, resnet = (study.joint_runs("paper", name=n)["adaptive"][0] for n in ("densenet", "resnet"))
+    assert densenet.dataset == "cifar100" and densenet.model["kind"] == "densenet" and densenet.model["growth"] == 12
+    assert resnet.dataset == "cifar10" and resnet.model == {"kind": "resnet", "depth": 18} and resnet.steps == 45_000
+    for config in (densenet, resnet):
+        assert config.epochs == 200 and config.eval_every == 1000 and config.train_subset is None
+        assert config.augment and config.normalize
+    assert study.joint_runs("paper", name="resnet")["periodic"][0].stages["steps"] == 20_000
+    assert study.substitute("paper") is None and study.substitute("reduced") == study.CONV
+
+
+def test_paper_scale_networks_build():
+    from critbatch import models
+
+    net = models.build(study.joint_runs("paper", name="densenet")["adaptive"][0].model, (3, 32, 32), 100)
+    assert sum(p.numel() for p in net.parameters()) == pytest.approx(1.79e6, rel=0.01)
+    assert net(torch.zeros(2, 3, 32, 32)).shape == (2, 100)
+
+
+def test_sfo_runs_cover_the_grid_and_stop_at_the_smallest_eps():
+    runs = study.sfo_runs("reduced")
+    assert sorted(runs) == [2**k for k in range(1, 13)]
+    eps = study.epsilons("reduced")
+    assert eps == pytest.approx((0.2, 0.1, 0.05))
+    for b, configs in runs.items():
+        assert len(configs) == 2 and len({c.seed for c in configs}) == 2
+        c = configs[0]
+        assert c.batch_size == {"kind": "constant", "value": b} and c.stop == {"metric": "grad_norm", "target": 0.05}
+        assert c.eval_every == study.check_every(b, 4096) and c.train_subset >= b
+    assert [study.check_every(b, 4096) for b in (2, 8, 64, 512, 4096)] == [100, 64, 8, 1, 1]
+
+
+def test_batch_only_runs_keep_the_rate_and_grow_the_batch():
+    runs = study.batch_only_runs("reduced")
+    assert {c.lr["value"] for v in runs.values() for c in v} == {0.1}
+    linear = runs["adaptive linear"][0]
+    assert linear.batch_size["kind"] == "linear" and linear.batch_size["slope"] == 8
+    thresholds = linear.stages["thresholds"]
+    assert thresholds[0] == pytest.approx(0.1) and thresholds[1] == pytest.approx(0.1 * math.sqrt(8 / 16))
+    assert runs["periodic exponential"][0].stages == {"kind": "every", "steps": 1000}
+
+
+def test_stability_pairs_outside_the_theory_warn():
+    runs = study.stability_runs("smoke")
+    assert {(d, g) for d, g, _ in runs} == {(2, 1.4), (2, 1.5), (2, 2.0)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        schedules.stages_from_spec(runs[(2, 1.4, "adaptive")][0].stages)  # (2, 1.4): no warning
+    assert runs[(2, 1.5, "adaptive")][0].lr["rate"] == 1.5
+
+
+def test_proxy_and_adam_runs():
+    proxies = study.proxy_runs("reduced")
+    assert [v[0].stages["metric"] for v in proxies.values()] == ["grad_norm", "sample_grad_norm",
+                                                                "sample_grad_norm_debiased"]
+    assert all(set(study.PROXY_METRICS) <= set(v[0].metrics) for v in proxies.values())
+    adam = study.adam_runs("reduced")
+    assert {c.optimizer["kind"] for v in adam.values() for c in v} == {"adam"}
+    assert adam["adaptive"][0].lr["init"] == 1e-3
+
+
+def test_every_figure_is_registered_with_its_runs():
+    from critbatch import sweep
+
+    names = {name for paper, name in sweep.figures() if paper == "adaptive"}
+    assert names == {"sfo-batch-size", "joint-comparison", "stage-table", "batch-only", "beyond-stability",
+                     "beyond-proxy", "beyond-adam"}
+    planned, missing = sweep.plan("reduced", paper="adaptive")
+    assert not missing and len(planned) >= 60
+
+# ---------------------------------------------------------------------------------------------
+# the proxy measurement
+
+
+def test_sample_grad_norm_matches_the_full_norm_on_a_small_set_and_leaves_the_model_alone():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3))
+    images, labels = torch.randn(64, 1, 2, 2), torch.randint(0, 3, (64,))
+    probe = measurements.Probe(model, (images, labels), lambda: (images, labels), eval_batch=16)
+    values = measurements.measure(probe, ("grad_norm", "sample_grad_norm", "sample_grad_norm_debiased"))
+    # a sample of 512 covers all 64 examples: the same mean gradient as the full pass
+    assert values["sample_grad_norm"] == pytest.approx(values["grad_norm"], rel=1e-5)
+    assert values["sample_grad_norm_debiased"] <= values["sample_grad_norm"]
+    assert model.training and all(p.grad is None for p in model.parameters())
+    assert probe.examples == 2 * 64 + 2 * 64
+
+# ---------------------------------------------------------------------------------------------
+# claims on synthetic logs
+
+
+def fake(seed, steps, norms, *, batch=8, lr=0.1, stages=None, seconds=None, measure=10.0, status="budget",
+         config=None):
+    log = pd.DataFrame({"step": steps, "sfo": [s * batch for s in steps], "epoch": [s / 100 for s in steps],
+                        "grad_norm": norms, "batch_size": batch, "lr": lr,
+                        "seconds": seconds if seconds is not None else [s / 10 for s in steps]})
+    summary = {"seconds": float(log.seconds.iloc[-1]), "measure_seconds": measure, "steps": steps[-1],
+               "sfo": steps[-1] * batch, "status": status}
+    if stages is not None:
+        summary["stages"] = stages
+    return SimpleNamespace(key=f"k{seed}{steps[-1]}{norms[-1]}", log=log, summary=summary,
+                           config=config or SimpleNamespace(seed=seed))
+
+
+def test_first_reach_wall_clock_and_the_comparison_claims():
+    fast = [fake(0, [0, 10, 20, 30], [1.0, 0.4, 0.2, 0.1]), fake(1, [0, 10, 20, 30], [1.0, 0.5, 0.2, 0.1])]
+    slow = [fake(0, [0, 10, 20, 30], [1.0, 0.8, 0.5, 0.2]), fake(1, [0, 10, 20, 30], [1.0, 0.9, 0.6, 0.3])]
+    runs = {"adaptive": fast, "periodic": slow}
+    wall = claims.wall_clock(fast[0])
+    assert wall.tolist() == pytest.approx([2.5, 6.0, 9.5, 13.0])  # seconds 0..3, plus 10 s of checks over 4 rows
+    assert claims.deepest_common(runs, [0.5, 0.3, 0.2, 0.1]) == 0.3
+    table = claims.reach_table(runs, 0.3)
+    assert table.loc["adaptive", "step"] == 20 and table.loc["periodic", "step"] == 30
+    rows = claims.comparison_claims(runs, 0.3, "F3", "test", others=("periodic",))
+    assert (rows.verdict == "reproduced").all() and len(rows) == 3
+    assert not (claims.comparison_claims(runs, None, "F3", "test", others=("periodic",)).verdict == "reproduced").any()
+
+
+def test_stage_table_and_ladder_claims():
+    from critbatch.train import TrainConfig
+
+    config = TrainConfig(dataset="mnist", model={"kind": "mlp", "hidden": [4]}, optimizer={"kind": "sgd"},
+                         lr={"kind": "exponential", "init": 0.1, "rate": 1.4, "unit": "stage"},
+                         batch_size={"kind": "exponential", "init": 8, "rate": 2, "unit": "stage"}, steps=40,
+                         metrics=("grad_norm",), stages={"kind": "threshold", "metric": "grad_norm", "init": 0.5,
+                                                        "batch0": 8, "delta": 2})
+    eps = schedules.batch_ladder(0.5, 8, 2)
+    records = [{"stage": 0, "step": 0, "epoch": 0.0, "examples": 0, "threshold": eps(0)},
+               {"stage": 1, "step": 20, "epoch": 0.2, "examples": 160, "threshold": eps(1)}]
+    run = fake(0, [0, 10, 20, 30, 40], [1.0, 0.6, 0.45, 0.4, 0.3], stages=records, config=config)
+    run.summary["sfo"] = 160 + 20 * 16
+    table = claims.stage_table(run)
+    assert table.b.tolist() == [8, 16] and table.lr.tolist() == pytest.approx([0.1, 0.14])
+    assert table.steps.tolist() == [20, 20] and table.SFO.tolist() == [160, 320]
+    rows = claims.ladder_claims(run, "T1", "test")
+    assert (rows.verdict == "reproduced").all()
+    late = fake(0, [0, 10, 20, 30, 40], [1.0, 0.45, 0.45, 0.4, 0.3], stages=records, config=config)
+    assert claims.ladder_claims(late, "T1", "test").verdict.iloc[0] == "not reproduced"  # switch was due at 10
+
+
+def test_sfo_claims_find_the_theory_in_synthetic_steps():
+    c1, c2 = 400.0, 0.5
+    rows = []
+    for eps in (1.0, 0.5):
+        for b in [2**k for k in range(12)]:
+            t = float(theory.steps(b, eps, c1, c2))
+            rows.append({"eps": eps, "b": b, "seed": 0, "steps": t, "sfo": b * t})
+    frame = pd.DataFrame(rows).replace(np.inf, np.nan)
+    table = frame.set_index(["eps", "b"])[["steps", "sfo"]]
+    critical = claims.critical_batch_sizes(table)
+    assert critical.to_dict() == {1.0: 1, 0.5: 4}
+    fits = {eps: theory.fit(table.loc[eps].steps.dropna().index.values, table.loc[eps].steps.dropna().values, eps)
+            for eps in (1.0, 0.5)}
+    rows = claims.sfo_claims(table, critical, fits, "test")
+    ratios = rows[rows.claim.str.contains("b\\*\\(0.5\\) / b\\*\\(1\\)")]
+    assert (ratios.verdict == "reproduced").all() and ratios.ours.tolist() == ["4", "4"]
+    assert rows.iloc[0].verdict == "not reproduced"  # eps = 1: the minimum sits at the grid's end (b = 1)
+
+
+def test_stability_claims_and_proxy_switches():
+    final = pd.DataFrame([{"delta": 2, "gamma": 1.4, "schedule": "adaptive", "runs": 2, "diverged": 0, "grad_norm": 0.01, "test_acc": 0.9},
+                          {"delta": 2, "gamma": 2.0, "schedule": "adaptive", "runs": 2, "diverged": 1, "grad_norm": 0.01, "test_acc": 0.9},
+                          {"delta": 2, "gamma": 1.5, "schedule": "adaptive", "runs": 2, "diverged": 0, "grad_norm": 0.015, "test_acc": 0.89}])
+    rows = claims.stability_claims(final, "(i)", "test")
+    assert rows.verdict.tolist() == ["not reproduced", "reproduced"]  # (2, 1.5) stable, (2, 2) diverged
+    stages = lambda *steps: [{"step": 0}] + [{"step": s} for s in steps]  # noqa: E731
+    runs = {"exact": [fake(0, [0, 50], [1, 1], stages=stages(100, 200))],
+            "proxy": [fake(0, [0, 50], [1, 1], stages=stages(150, 200))]}
+    switches = claims.proxy_switches(runs, "exact")
+    assert switches[switches.proxy == "proxy"].difference.tolist() == [50, 0]

@@ -1,0 +1,104 @@
+"""Core measurements added for Sato & Iiduka: the mini-batch gradient noise at a batch size,
+and worst-case adaptive l-infinity sharpness, tested where the answer is known in closed form."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from critbatch.train import measurements
+from critbatch.train.measurements import Probe, noise_norm_metric, worst_case_sharpness
+
+
+def quadratic(a, c):
+    return lambda w: (a * (w - c) ** 2).sum() / 2
+
+
+def test_sharpness_of_a_separable_convex_quadratic_is_the_closed_form():
+    """max over |eps_i| <= rho |w_i| of sum a_i (w_i + eps_i - c_i)^2 / 2 is reached at
+    eps_i = rho |w_i| sign(w_i - c_i): sum a_i ((|w_i - c_i| + rho |w_i|)^2 - (w_i - c_i)^2) / 2."""
+    torch.manual_seed(0)
+    a, c = torch.rand(50, dtype=torch.float64) + 0.1, torch.randn(50, dtype=torch.float64)
+    w = torch.randn(50, dtype=torch.float64, requires_grad=True)
+    before = w.detach().clone()
+    for rho, adaptive in ((2e-4, True), (0.05, True), (0.05, False)):
+        scale = before.abs() if adaptive else torch.ones_like(before)
+        gap = (before - c).abs()
+        exact = float((a * ((gap + rho * scale) ** 2 - gap**2)).sum() / 2)
+        found = worst_case_sharpness(lambda: quadratic(a, c)(w), [w], rho=rho, adaptive=adaptive)
+        assert math.isclose(found, exact, rel_tol=1e-9)
+        assert torch.equal(w.detach(), before)  # parameters restored
+
+
+def test_sharpness_of_a_coupled_quadratic_is_the_best_vertex():
+    """A convex quadratic's maximum over a box sits at a vertex: check against all 2^4 of them."""
+    torch.manual_seed(1)
+    m = torch.randn(4, 4, dtype=torch.float64)
+    h = m @ m.T + 4 * torch.eye(4, dtype=torch.float64)
+    w = torch.tensor([1.0, -0.5, 2.0, 0.3], dtype=torch.float64, requires_grad=True)
+    rho = 0.1
+    loss = lambda v: v @ h @ v / 2  # noqa: E731
+    base = float(loss(w.detach()))
+    signs = torch.tensor([[(k >> i) & 1 for i in range(4)] for k in range(16)], dtype=torch.float64) * 2 - 1
+    best = max(float(loss(w.detach() + rho * s * w.detach().abs())) - base for s in signs)
+    assert math.isclose(worst_case_sharpness(lambda: loss(w), [w], rho=rho), best, rel_tol=1e-9)
+
+
+def test_sharpness_rejects_bad_arguments():
+    w = torch.zeros(2, requires_grad=True)
+    with pytest.raises(ValueError, match="rho > 0"):
+        worst_case_sharpness(lambda: w.sum(), [w], rho=0.0)
+
+
+def _probe(n=64, seed=0):
+    torch.manual_seed(seed)
+    images, labels = torch.randn(n, 5), torch.randint(0, 3, (n,))
+    model = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 3))
+    return Probe(model, (images, labels), lambda: (images, labels), eval_batch=16)
+
+
+def test_noise_norm_names_are_registered_and_validated():
+    assert {"noise_norm_b1", "noise_norm_b64", "noise_norm_b8192"} <= set(measurements.known())
+    assert noise_norm_metric(48) == "noise_norm_b48" and "noise_norm_b48" in measurements.known()
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match="positive integer"):
+            noise_norm_metric(bad)
+
+
+def test_noise_norm_is_zero_for_the_full_batch_and_shrinks_like_one_over_sqrt_b():
+    probe = _probe(n=256)
+    names = ("noise_norm_b4", "noise_norm_b64", "noise_norm_b256", "noise_norm_b512")
+    values = measurements.measure(probe, names)
+    assert values["noise_norm_b256"] < 1e-6  # the whole training set: no noise
+    assert math.isnan(values["noise_norm_b512"])  # more than the training set
+    ratio = values["noise_norm_b4"] / values["noise_norm_b64"]
+    assert 2.5 < ratio < 6.5  # sqrt(64 / 4) = 4, up to sampling without replacement and 16 draws
+    assert probe.model.training and all(p.grad is None for p in probe.model.parameters())
+    assert probe.examples == 2 * 256 + 2 * measurements.NOISE_DRAWS * (4 + 64 + 256)
+
+
+def test_noise_norm_matches_a_direct_computation():
+    probe = _probe(n=32)
+    value = measurements.measure(probe, ("noise_norm_b8",))["noise_norm_b8"]
+    images, labels = probe.train
+    params = list(probe.model.parameters())
+
+    def grad(x, y):
+        loss = nn.functional.cross_entropy(probe.model(x), y)
+        return torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, params)])
+
+    full = grad(images, labels)
+    generator = torch.Generator().manual_seed(2 + 8)
+    picks = [torch.randperm(32, generator=generator)[:8] for _ in range(measurements.NOISE_DRAWS)]
+    direct = sum(float((grad(images[p], labels[p]) - full).norm()) for p in picks) / len(picks)
+    assert math.isclose(value, direct, rel_tol=1e-5)
+
+
+def test_adaptive_sharpness_measurement_leaves_the_model_as_it_was():
+    probe = _probe(n=64)
+    before = [p.detach().clone() for p in probe.model.parameters()]
+    value = measurements.measure(probe, ("adaptive_sharpness",))["adaptive_sharpness"]
+    assert value >= 0
+    assert all(torch.equal(a, p.detach()) for a, p in zip(before, probe.model.parameters()))
+    assert probe.model.training
