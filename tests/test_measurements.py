@@ -1,6 +1,7 @@
 """Core measurements added for Sato & Iiduka: the mini-batch gradient noise at a batch size,
 and worst-case adaptive l-infinity sharpness, tested where the answer is known in closed form."""
 
+import copy
 import math
 
 import pytest
@@ -102,3 +103,28 @@ def test_adaptive_sharpness_measurement_leaves_the_model_as_it_was():
     assert value >= 0
     assert all(torch.equal(a, p.detach()) for a, p in zip(before, probe.model.parameters()))
     assert probe.model.training
+
+
+def test_the_official_full_gradient_is_taken_in_train_mode_on_augmented_batches():
+    """Umeda & Iiduka's code: train mode (batch norm on batch statistics, running ones updated),
+    batches of 100, random crop and flip, sum-reduced loss over n; a fixed generator here."""
+    from critbatch.data import random_crop_flip
+    from critbatch.train.measurements import OFFICIAL_BATCH, Probe, measure
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Flatten(),
+                                torch.nn.Linear(4 * 10 * 10, 3))
+    images, labels = torch.rand(250, 1, 12, 12), torch.randint(0, 3, (250,))
+    reference = copy.deepcopy(model)
+    probe = Probe(model, (images, labels), lambda: None, eval_batch=64)
+    value = measure(probe, ("grad_norm_official",))["grad_norm_official"]
+    generator = torch.Generator().manual_seed(0)
+    total = 0
+    for start in range(0, 250, OFFICIAL_BATCH):
+        x = random_crop_flip(images[start : start + OFFICIAL_BATCH], 4, generator)
+        loss = torch.nn.functional.cross_entropy(reference(x), labels[start : start + OFFICIAL_BATCH], reduction="sum")
+        total = total + loss / 250
+    grads = torch.autograd.grad(total, list(reference.parameters()))
+    assert value == pytest.approx(float(torch.sqrt(sum((g**2).sum() for g in grads))), rel=1e-5)
+    assert not torch.equal(model[1].running_mean, torch.zeros(4)), "train mode updates the running statistics"
+    assert probe.examples == 500 and all(p.grad is None for p in model.parameters())

@@ -127,6 +127,34 @@ def test_set(probe: Probe, wanted: frozenset) -> dict:
     return {"test_loss": full["loss"], "test_acc": full["acc"]}
 
 
+OFFICIAL_BATCH = 100  # Umeda & Iiduka's code: the batch size of its full-gradient pass
+
+
+@measurement("grad_norm_official")
+def official_gradient(probe: Probe, wanted: frozenset) -> dict:
+    r"""The full-gradient norm as Umeda & Iiduka's official code computes it (reproduction notes
+    §2.4), an option beside the exact ``grad_norm``: the model stays in train mode (batch norm
+    uses each batch's statistics and updates its running ones: a side effect on everything
+    measured or trained after it, as in that code), every training example is used once in
+    batches of 100, each batch randomly cropped (padding 4) and flipped, and the sum-reduced
+    cross-entropy is back-propagated and divided by :math:`n`. The code draws the augmentation
+    unseeded; here it comes from a generator seeded with 0 at every check, so runs reproduce."""
+    from ..data import random_crop_flip
+
+    images, labels = probe.train
+    model, generator = probe.model, torch.Generator(device=labels.device).manual_seed(0)
+    model.train()
+    model.zero_grad(set_to_none=True)
+    for start in range(0, len(labels), OFFICIAL_BATCH):
+        x = random_crop_flip(images[start : start + OFFICIAL_BATCH], 4, generator)
+        loss = F.cross_entropy(model(x), labels[start : start + OFFICIAL_BATCH], reduction="sum")
+        (loss / len(labels)).backward()
+    squares = sum(float((p.grad**2).sum()) for p in model.parameters() if p.grad is not None)
+    model.zero_grad(set_to_none=True)
+    probe.examples += 2 * len(labels)
+    return {"grad_norm_official": math.sqrt(squares)}
+
+
 SAMPLE_SIZE = 512  # examples in the fixed sample of "sample_grad_norm"
 SAMPLE_CHUNKS = 8  # equal chunks of that sample, for the debiased estimate
 
