@@ -77,10 +77,12 @@ def test_no_paper_module_left_in_the_core():
 
 
 def readme_paths() -> set[str]:
-    """Every backquoted path in the first column of the README's layout table."""
+    """Every backquoted path in the first column of the README's layout table, but those of rows
+    for folders that are not committed (downloads, checkpoints: absent from a fresh clone)."""
     readme = (PACKAGE.parents[1] / "README.md").read_text()
     table = readme.split("## Where things live", 1)[1].split("\n\n", 2)[1]
-    first_column = [line.split("|")[1] for line in table.splitlines() if line.startswith("| `")]
+    rows = [line.split("|") for line in table.splitlines() if line.startswith("| `")]
+    first_column = [row[1] for row in rows if "not committed" not in row[2]]
     return {path for cell in first_column for path in re.findall(r"`([^`]+)`", cell)}
 
 
