@@ -2,9 +2,12 @@
 #   make test        the whole test suite (what CI runs)
 #   make book        execute every notebook with papermill, then build the HTML book
 #   make notebooks   re-execute the committed notebooks in place (refreshes their outputs)
-#   make results     train every missing reduced-scale run into data/results, then `make notebooks`
+#   make results     train every missing reduced-scale run into data/results (python -m critbatch.sweep,
+#                    on every core; SCALE=smoke|reduced|paper, ENGINE=ray ADDRESS=... for a cluster),
+#                    then `make notebooks`
 #   make smoke       execute every notebook at the smoke scale into build/smoke
-#   make benchmark   measure speed ratios on this machine into data/benchmarks (DEVICE=cuda for a GPU)
+#   make benchmark   measure every speed ratio on this machine's CPU into data/benchmarks/speed-cpu.json
+#                    (about 8 minutes; run it on an otherwise idle machine)
 #   make constraints re-pin constraints.txt from the current .venv
 #   make clean       remove build outputs (keeps .venv and downloaded data)
 
@@ -49,23 +52,18 @@ book: setup
 notebooks: setup
 	CRITBATCH_CACHE_ONLY=1 $(BIN)/python -m critbatch.notebooks --inplace
 
+SCALE ?= reduced
+ENGINE ?= local
 results: setup
-	$(BIN)/python -m critbatch.notebooks --out build/training
+	$(BIN)/python -m critbatch.sweep --scale $(SCALE) --engine $(ENGINE) $(if $(ADDRESS),--address $(ADDRESS))
 	$(MAKE) notebooks
 
 smoke: setup
 	CRITBATCH_RESULTS=$(abspath build/smoke/results) $(BIN)/python -m critbatch.notebooks \
 		--out build/smoke -p scale smoke
 
-DEVICE ?= cpu
 benchmark: setup
-ifeq ($(DEVICE),cpu)
-	$(BIN)/python benchmarks/throughput.py --device cpu --model mlp --dataset mnist --steps 200 \
-		--out data/benchmarks/throughput-cpu-mlp-mnist.json
-else
-	$(BIN)/python benchmarks/throughput.py --device $(DEVICE) --model resnet18 --dataset cifar10 \
-		--out data/benchmarks/throughput-$(DEVICE)-resnet18-cifar10.json
-endif
+	$(BIN)/python benchmarks/speed.py --out data/benchmarks/speed-cpu.json
 
 constraints: setup
 	( sed -n '1,2p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable ) > constraints.new
