@@ -40,10 +40,18 @@ factor sqrt(2) per stage, the ratio 2 between F1's accuracies) are compared with
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+
+import critbatch
 from critbatch import scales
+from critbatch.analysis.claims import verdict as _verdict
+from critbatch.analysis.seeds import mean_and_range
 from critbatch.train import TrainConfig
 
+from . import claims as measured
 from .quoted import CODE, CODE_F1_EPSILONS
 
 __all__ = [
@@ -284,16 +292,6 @@ def light_joint_runs(scale: str, seed: int = 0) -> dict[str, list[TrainConfig]]:
 # ---------------------------------------------------------------------------------------------
 # Each figure's results: one call per notebook, loading the runs above from the store.
 
-import critbatch  # noqa: E402  (the configs above need only TrainConfig)
-from dataclasses import dataclass, field  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from critbatch.analysis.claims import verdict as _verdict  # noqa: E402
-from critbatch.analysis.seeds import mean_and_range  # noqa: E402
-
-from . import claims as measured  # noqa: E402
 from . import theory  # noqa: E402
 
 
@@ -314,8 +312,16 @@ def ladder_levels(s: dict, stages: int = 10) -> tuple[float, ...]:
     return tuple(eps0(s) * math.sqrt(1 / DELTA**m) for m in range(stages))
 
 
+class _Claimed:
+    """A figure's results with a ``claims`` table: its verdict sentence, computed from it."""
+
+    @property
+    def verdict(self) -> str:
+        return _verdict(self.claims)
+
+
 @dataclass(frozen=True)
-class SFOSweep:
+class SFOSweep(_Claimed):
     """F1: steps T_eps(b) and SFO N_eps(b) = b T_eps(b) at constant b, per eps."""
 
     runs: dict  # b -> results over seeds
@@ -335,10 +341,6 @@ class SFOSweep:
     def ratio(self) -> float:
         """b*(second eps) / b*(first eps), from the minima (the theory says 4)."""
         return float(self.critical.iloc[1] / self.critical.iloc[0])
-
-    @property
-    def verdict(self) -> str:
-        return _verdict(self.claims)
 
 
 def sfo_batch_size(scale: str, seed: int = 0, **options) -> SFOSweep:
@@ -369,7 +371,7 @@ def sfo_batch_size(scale: str, seed: int = 0, **options) -> SFOSweep:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(_Claimed):
     """Schedules compared on one setting: when each first reaches each threshold of the ladder,
     in steps, SFO and wall-clock; the share of time spent in checks; the claims."""
 
@@ -383,10 +385,6 @@ class Comparison:
     substitute: str | None
     claims: pd.DataFrame
     how: str = ""  # the setting's thresholds and cadence, in words, for figure labels
-
-    @property
-    def verdict(self) -> str:
-        return _verdict(self.claims)
 
     @property
     def finals(self) -> pd.DataFrame:
@@ -435,7 +433,7 @@ def joint_comparison(scale: str, seed: int = 0, name: str = "resnet", **options)
 
 
 @dataclass(frozen=True)
-class StageTables:
+class StageTables(_Claimed):
     """T1: the per-stage table of each seed's adaptive run (and of the periodic twin, for contrast)."""
 
     adaptive: dict  # seed -> table
@@ -443,10 +441,6 @@ class StageTables:
     trained_on: str
     substitute: str | None
     claims: pd.DataFrame
-
-    @property
-    def verdict(self) -> str:
-        return _verdict(self.claims)
 
 
 def stage_tables(scale: str, seed: int = 0, name: str = "resnet", **options) -> StageTables:
@@ -478,7 +472,7 @@ def batch_only(scale: str, seed: int = 0, **options) -> Comparison:
 
 
 @dataclass(frozen=True)
-class Stability:
+class Stability(_Claimed):
     """(i): the joint schedules with (delta, gamma) = (2, 1.4), (2, 1.5), (2, 2)."""
 
     runs: dict  # (delta, gamma, schedule) -> results over seeds
@@ -487,10 +481,6 @@ class Stability:
     substitute: str | None
     claims: pd.DataFrame
     how: str = ""
-
-    @property
-    def verdict(self) -> str:
-        return _verdict(self.claims)
 
 
 def stability(scale: str, seed: int = 0, **options) -> Stability:
@@ -513,7 +503,7 @@ def stability(scale: str, seed: int = 0, **options) -> Stability:
 
 
 @dataclass(frozen=True)
-class Proxy:
+class Proxy(_Claimed):
     """(ii): the cost of the full-gradient checks, and proxies driving the stages."""
 
     runs: dict  # proxy name -> adaptive runs over seeds (each measures every proxy)
@@ -525,10 +515,6 @@ class Proxy:
     substitute: str | None
     claims: pd.DataFrame
     how: str = ""
-
-    @property
-    def verdict(self) -> str:
-        return _verdict(self.claims)
 
 
 def proxy(scale: str, seed: int = 0, **options) -> Proxy:
@@ -577,7 +563,7 @@ def adam(scale: str, seed: int = 0, **options) -> tuple[Comparison, Comparison]:
 
 
 @dataclass(frozen=True)
-class Theory:
+class Theory(_Claimed):
     """The theory figures, from the closed forms of :mod:`.theory` with illustrative constants."""
 
     c1: float
@@ -589,10 +575,6 @@ class Theory:
     ladder: pd.DataFrame  # theory.ladder of the code's settings
     bounds: dict  # (delta, gamma) -> theory.bound table
     claims: pd.DataFrame
-
-    @property
-    def verdict(self) -> str:
-        return _verdict(self.claims)
 
 
 PAIRS_THEORY = ((2, 1.0), (2, 1.2), (2, 1.4), (2, 1.5))
