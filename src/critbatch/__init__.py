@@ -12,7 +12,7 @@ The core (import the module you need; importing the package itself loads nothing
 * ``analysis``: claims, verdicts, first-reach and seed averages; ``plotting``: the house style.
 * ``scales``, ``paths``, ``devices``, ``specs``, ``notebooks``: settings and plumbing.
 
-One folder per paper under ``critbatch.papers``; the core never imports a paper.
+One folder per paper under ``papers/``; the core never imports a paper.
 """
 
 __version__ = "0.1.0"

@@ -1,7 +1,8 @@
 """Regenerate the book's results without executing notebooks: ``python -m critbatch.sweep``.
 
 Every paper registers, per figure, the runs that figure needs at a scale
-(:func:`figure`, in its ``runs`` module); :func:`plan` collects them from every paper,
+(:func:`figure`, in a module it names under the ``critbatch.figures`` entry points of
+``pyproject.toml``); :func:`plan` collects them from every paper,
 one entry per distinct run, and :func:`sweep` trains those not yet in the store on an engine:
 
 * ``local`` (the default): one process per core, each run on one pinned thread (the layout
@@ -27,11 +28,9 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as futures
-import importlib
-import importlib.util
+import importlib.metadata
 import multiprocessing
 import os
-import pkgutil
 import sys
 import time
 from dataclasses import dataclass
@@ -69,14 +68,15 @@ def figure(paper: str, name: str) -> Callable:
     return register
 
 
-def figures() -> dict[tuple[str, str], Figure]:
-    """Every registered figure, after importing every paper's ``runs`` module."""
-    import critbatch.papers
+#: The entry-point group under which a paper names the module that registers its figures'
+#: runs (``pyproject.toml``): the core finds the papers there and never names one.
+ENTRY_POINTS = "critbatch.figures"
 
-    for info in pkgutil.iter_modules(critbatch.papers.__path__):
-        module = f"critbatch.papers.{info.name}.runs"
-        if info.ispkg and importlib.util.find_spec(module) is not None:
-            importlib.import_module(module)
+
+def figures() -> dict[tuple[str, str], Figure]:
+    """Every registered figure, after loading every module of the ``critbatch.figures`` entry points."""
+    for entry in importlib.metadata.entry_points(group=ENTRY_POINTS):
+        entry.load()
     return dict(sorted(_FIGURES.items()))
 
 
@@ -147,14 +147,14 @@ def _label(entry: Planned) -> str:
 
 def _train_locally(config: Any, root: str, paper: str, options: dict) -> dict:
     """Worker: train (or load) one run into the store at ``root``; its key and how it ended.
-    The papers' ``runs`` modules are imported first, so measurements a paper registers exist here."""
+    The papers' figure modules are loaded first, so measurements a paper registers exist here."""
     figures()
     result = runs.run(config, Store(root, cache_only=False), paper=paper, progress=False, **options)
     return {"key": result.key, "status": result.summary.get("status")}
 
 
 def _train_remotely(config: Any, **options) -> tuple:
-    """Ray task: :func:`critbatch.runs.train` after importing the papers' ``runs`` modules."""
+    """Ray task: :func:`critbatch.runs.train` after loading the papers' figure modules."""
     figures()
     return runs.train(config, **options)
 
@@ -255,7 +255,7 @@ def dry_run(scale: str, store: Store, **chosen) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m critbatch.sweep", description=__doc__.split("\n")[0])
     parser.add_argument("--scale", default="reduced", help="smoke, reduced or paper (default: reduced)")
-    parser.add_argument("--paper", help="only this paper's figures (a folder of critbatch.papers)")
+    parser.add_argument("--paper", help="only this paper's figures (its folder name under papers/)")
     parser.add_argument("--figure", help="only this figure (a notebook name, without .ipynb)")
     parser.add_argument("--dry-run", action="store_true", help="list the runs and their estimated cost; train nothing")
     parser.add_argument("--engine", choices=ENGINES, default="local")
