@@ -128,3 +128,71 @@ def test_the_official_full_gradient_is_taken_in_train_mode_on_augmented_batches(
     assert value == pytest.approx(float(torch.sqrt(sum((g**2).sum() for g in grads))), rel=1e-5)
     assert not torch.equal(model[1].running_mean, torch.zeros(4)), "train mode updates the running statistics"
     assert probe.examples == 500 and all(p.grad is None for p in model.parameters())
+
+
+def test_noise_shape_quantiles_and_kurtosis_match_a_direct_computation():
+    probe = _probe(n=64)
+    quantiles_name, kurtosis_name = measurements.noise_shape_metric(8)
+    values = measurements.measure(probe, (quantiles_name, kurtosis_name))
+    images, labels = probe.train
+    params = list(probe.model.parameters())
+
+    def grad(x, y):
+        loss = nn.functional.cross_entropy(probe.model(x), y)
+        return torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, params)])
+
+    pick = torch.randperm(64, generator=torch.Generator().manual_seed(5 + 8))[:8]
+    noise = (grad(images[pick], labels[pick]) - grad(images, labels)).double()
+    quantiles = values[quantiles_name]
+    assert len(quantiles) == measurements.NOISE_LEVELS
+    assert quantiles[0] == pytest.approx(float(noise.min()), rel=1e-4)
+    assert quantiles[-1] == pytest.approx(float(noise.max()), rel=1e-4)
+    assert quantiles[200] == pytest.approx(float(noise.median()), rel=1e-3, abs=1e-7)
+    centred = noise - noise.mean()
+    assert values[kurtosis_name] == pytest.approx(float((centred**4).mean() / (centred**2).mean() ** 2 - 3), rel=1e-3)
+    assert probe.model.training and probe.examples == 2 * 64 + 2 * 8
+
+
+SMOOTHING = ("smoothing_f", "smoothing_gd", "smoothing_sgd", "smoothing_ball", "smoothing_delta")
+
+
+def test_the_smoothing_check_where_the_answer_is_known():
+    """A logistic loss over identical examples has no noise: the SGD step is the gradient step,
+    delta = 0 and the smoothed loss is f at the step. Examples that differ give noise, and one
+    SGD step then lands above the gradient step on average."""
+
+    class Logistic(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.tensor([1.0, -2.0]))
+
+        def forward(self, x):  # logits whose cross-entropy has a per-example minimum
+            return torch.stack([(self.w * x).sum(1), torch.zeros(len(x))], 1)
+
+    same = torch.ones(64, 2)
+    probe = Probe(Logistic(), (same, torch.zeros(64, dtype=torch.long)), lambda: None, eval_batch=16,
+                  lr=0.5, batch_size=4)
+    values = measurements.measure(probe, SMOOTHING)
+    assert values["smoothing_delta"] < 1e-7
+    assert values["smoothing_sgd"] == pytest.approx(values["smoothing_gd"], rel=1e-6)
+    assert values["smoothing_ball"] == pytest.approx(values["smoothing_gd"], rel=1e-6)
+    assert values["smoothing_gd"] < values["smoothing_f"]
+    torch.manual_seed(0)
+    probe = Probe(Logistic(), (torch.randn(64, 2) * 3, torch.zeros(64, dtype=torch.long)), lambda: None,
+                  eval_batch=16, lr=0.5, batch_size=4)
+    before = [p.detach().clone() for p in probe.model.parameters()]
+    values = measurements.measure(probe, SMOOTHING)
+    assert values["smoothing_delta"] > 0.1
+    assert values["smoothing_sgd"] > values["smoothing_gd"]
+    assert all(torch.equal(a, p.detach()) for a, p in zip(before, probe.model.parameters()))
+    assert probe.model.training and all(p.grad is None for p in probe.model.parameters())
+
+
+def test_the_smoothing_check_restores_batch_norm_statistics():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(5, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
+    images, labels = torch.randn(64, 5), torch.randint(0, 3, (64,))
+    probe = Probe(model, (images, labels), lambda: None, eval_batch=16, lr=0.1, batch_size=8)
+    buffers = [b.clone() for b in model.buffers()]
+    measurements.measure(probe, ("smoothing_sgd",))
+    assert all(torch.equal(a, b) for a, b in zip(buffers, model.buffers()))

@@ -198,6 +198,7 @@ class _Session:
                "batch_loss": batch_loss}
         if self.stages is not None:
             row["stage"] = self.stages.stage
+        self.probe.lr, self.probe.batch_size = row["lr"], row["batch_size"]
         row.update(measurements.measure(self.probe, self.config.metrics))
         if self.stages is not None and c.step > 0:  # a threshold crossed now moves the stage from the next
             # step on; as in Paper 2's code, the first check comes after the first update, never at step 0
@@ -343,7 +344,7 @@ def train(
         batch_loss.zero_()
         examples_since = 0
         bar.update(counters.step - bar.n)
-        bar.set_postfix({k: f"{v:.4g}" for k, v in row.items() if k in config.metrics})
+        bar.set_postfix({k: f"{v:.4g}" for k, v in row.items() if k in config.metrics and isinstance(v, float)})
         if checkpoint is not None:
             _save_checkpoint(checkpoint, session.state())
         if on_log is not None:

@@ -35,14 +35,17 @@ _REGISTRY: dict[str, Measure] = {}
 @dataclass
 class Probe:
     """What a measurement may look at: the network, the splits (the test split is loaded the
-    first time a measurement asks for it), the evaluation batch size, and a counter of the
-    examples it passed through the network."""
+    first time a measurement asks for it), the evaluation batch size, the run's learning rate
+    and batch size at this evaluation, and a counter of the examples it passed through the
+    network."""
 
     model: torch.nn.Module
     train: tuple[torch.Tensor, torch.Tensor]  # images, labels (the run's training subset)
     load_test: Callable[[], tuple[torch.Tensor, torch.Tensor]]
     eval_batch: int
     examples: int = 0
+    lr: float = math.nan  # the schedules' values at this evaluation (set by the loop)
+    batch_size: int = 0
 
     @functools.cached_property
     def test(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -198,8 +201,17 @@ NOISE_DRAWS = 16  # mini-batches drawn per "noise_norm_b{size}" measurement
 NOISE_SIZES = tuple(2**k for k in range(14))  # 1 ... 8192: the batch sizes with a registered name
 
 
+def _mean_loss(model: torch.nn.Module, images, labels, batch: int) -> float:
+    """The mean cross-entropy over ``images`` in batches of ``batch`` (no gradient; the model's
+    current mode)."""
+    with torch.no_grad():
+        return float(sum(F.cross_entropy(model(images[s : s + batch]), labels[s : s + batch], reduction="sum")
+                         for s in range(0, len(labels), batch))) / len(labels)
+
+
 def _flat_grad(model: torch.nn.Module, images, labels, batch: int) -> torch.Tensor:
-    """The gradient of the mean cross-entropy over ``images`` (eval mode), as one vector."""
+    """The gradient of the mean cross-entropy over ``images`` in batches of ``batch`` (the
+    model's current mode), as one vector."""
     params = [p for p in model.parameters() if p.requires_grad]
     total = torch.zeros(sum(p.numel() for p in params), device=labels.device)
     for start in range(0, len(labels), batch):
@@ -262,6 +274,129 @@ def gradient_noise(probe: Probe, wanted: frozenset) -> dict:
 
 for _size in NOISE_SIZES:
     noise_norm_metric(_size)
+
+
+NOISE_LEVELS = 401  # quantile levels 0, 1/400, ..., 1 of "noise_quantiles_b{size}"
+
+
+def noise_shape_metric(size: int) -> tuple[str, str]:
+    r"""The names of the measurements of the shape of the noise :math:`\omega = \nabla f_B -
+    \nabla f` at batch size ``size``: ``f"noise_quantiles_b{size}"``, the :data:`NOISE_LEVELS`
+    quantiles (levels evenly spaced on [0, 1], so the first and last are the extremes) of the
+    components of one :math:`\omega`, for one fixed random mini-batch of ``size`` distinct
+    training examples, a list per evaluation; and ``f"noise_kurtosis_b{size}"``, their excess
+    kurtosis (0 for Gaussian components, larger for heavier tails). Sato & Iiduka show this
+    distribution (the histogram of their ``sampling.py``) to argue the noise is light-tailed.
+    Eval mode, as :func:`noise_norm_metric`.
+
+    >>> noise_shape_metric(32)
+    ('noise_quantiles_b32', 'noise_kurtosis_b32')
+    """
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"a noise batch size must be a positive integer, got {size!r}")
+    names = (f"noise_quantiles_b{size}", f"noise_kurtosis_b{size}")
+    measurement(*names)(noise_shape)
+    return names
+
+
+def noise_shape(probe: Probe, wanted: frozenset) -> dict:
+    """The ``noise_quantiles_b{size}`` and ``noise_kurtosis_b{size}`` measurements wanted
+    (:func:`noise_shape_metric`), from one full gradient."""
+    images, labels = probe.train
+    model = probe.model
+    model.eval()
+    full = _flat_grad(model, images, labels, probe.eval_batch)
+    probe.examples += 2 * len(labels)
+    levels = torch.linspace(0, 1, NOISE_LEVELS, dtype=torch.float64)
+    values = {}
+    for size in sorted({int(n.rsplit("_b", 1)[1]) for n in wanted}):
+        pick = torch.randperm(len(labels), generator=torch.Generator().manual_seed(5 + size))[:size]
+        pick = pick.to(labels.device)
+        noise = (_flat_grad(model, images[pick], labels[pick], probe.eval_batch) - full).double().cpu()
+        probe.examples += 2 * size
+        centred = noise - noise.mean()
+        values[f"noise_quantiles_b{size}"] = torch.quantile(noise, levels).tolist()
+        values[f"noise_kurtosis_b{size}"] = float((centred**4).mean() / (centred**2).mean() ** 2 - 3)
+    model.train()
+    return {n: values[n] for n in wanted}
+
+
+SMOOTHING_SIZE = 512  # the fixed training examples that define f in the smoothing check
+SMOOTHING_DRAWS = 4  # mini-batches, and directions on the sphere, per evaluation
+
+
+def _assign(params: list[torch.Tensor], vector: torch.Tensor) -> None:
+    with torch.no_grad():
+        start = 0
+        for p in params:
+            p.copy_(vector[start : start + p.numel()].view_as(p))
+            start += p.numel()
+
+
+@measurement("smoothing_f", "smoothing_gd", "smoothing_sgd", "smoothing_ball", "smoothing_delta")
+def smoothing(probe: Probe, wanted: frozenset) -> dict:
+    r"""Sato & Iiduka's reading of SGD as gradient descent on a smoothed loss, measured at the
+    current point :math:`\theta` with the run's current :math:`\eta` and :math:`b`. Here
+    :math:`f` is the mean loss over one fixed sample :math:`S` of :data:`SMOOTHING_SIZE` training
+    examples in train mode, as SGD sees the network: batch normalisation uses the statistics of
+    the batch, all of :math:`S` for :math:`f` and :math:`\nabla f`, the mini-batch
+    :math:`B \subset S` of :math:`b` examples for :math:`\nabla f_B` (so the noise
+    :math:`\omega_B = \nabla f_B - \nabla f` includes what the batch statistics add; the running
+    statistics are restored afterwards):
+
+    - ``smoothing_f`` :math:`= f(\theta)`, ``smoothing_gd`` :math:`= f(\theta - \eta\nabla f)`;
+    - ``smoothing_sgd`` :math:`= \mathrm{mean}_B\, f(\theta - \eta\nabla f_B)`, the loss one SGD
+      step leads to, that is :math:`f` at the gradient step moved by :math:`-\eta\,\omega_B`;
+    - ``smoothing_delta`` :math:`= \delta = \eta\,\mathrm{mean}_B\|\omega_B\|`, the predicted
+      :math:`\eta C/\sqrt b` with :math:`C` estimated as in :func:`noise_norm_metric`;
+    - ``smoothing_ball`` :math:`= \mathrm{mean}_u\, f(\theta - \eta\nabla f - \delta u)`,
+      :math:`u` uniform in the unit ball: the Monte-Carlo :math:`\hat f_\delta` (Hazan, Levy &
+      Shalev-Shwartz 2016) at the gradient step.
+
+    The reading "SGD is gradient descent on :math:`\hat f_\delta`" predicts ``smoothing_sgd``
+    :math:`\approx` ``smoothing_ball``: both move the gradient step by a random vector of the
+    same mean length :math:`\delta`, SGD's along its own noise, the smoothing's in a uniform
+    direction. :data:`SMOOTHING_DRAWS` of each."""
+    images, labels = probe.train
+    size = min(SMOOTHING_SIZE, len(labels))
+    generator = torch.Generator().manual_seed(4)
+    pick = torch.randperm(len(labels), generator=generator)[:size].to(labels.device)
+    x, y = images[pick], labels[pick]
+    model, lr = probe.model, probe.lr
+    b = min(probe.batch_size, size)
+    params = [p for p in model.parameters() if p.requires_grad]
+    theta = torch.cat([p.detach().reshape(-1) for p in params])
+    buffers = [t.detach().clone() for t in model.buffers()]
+
+    def f(vector: torch.Tensor) -> float:
+        _assign(params, vector)
+        return _mean_loss(model, x, y, size)
+
+    try:
+        full = _flat_grad(model, x, y, size)
+        sgd, norms = [], []
+        for _ in range(SMOOTHING_DRAWS):
+            chosen = torch.randperm(size, generator=generator)[:b].to(labels.device)
+            stochastic = _flat_grad(model, x[chosen], y[chosen], b)
+            norms.append(float((stochastic - full).norm()))
+            sgd.append(f(theta - lr * stochastic))
+            _assign(params, theta)
+        step = theta - lr * full
+        delta = lr * sum(norms) / len(norms)
+        ball = []
+        for _ in range(SMOOTHING_DRAWS):
+            u = torch.randn(theta.numel(), generator=generator, dtype=torch.float64)
+            u *= float(torch.rand((), generator=generator, dtype=torch.float64)) ** (1 / theta.numel()) / u.norm()
+            ball.append(f(step - delta * u.to(theta)))
+        values = {"smoothing_f": f(theta), "smoothing_gd": f(step), "smoothing_sgd": sum(sgd) / len(sgd),
+                  "smoothing_ball": sum(ball) / len(ball), "smoothing_delta": delta}
+    finally:
+        _assign(params, theta)
+        with torch.no_grad():
+            for t, saved in zip(model.buffers(), buffers):
+                t.copy_(saved)
+    probe.examples += 2 * size + SMOOTHING_DRAWS * (2 * b + 2 * size) + 2 * size
+    return {n: values[n] for n in wanted}
 
 
 def worst_case_sharpness(loss: Callable[[], torch.Tensor], params: list[torch.Tensor], rho: float = 2e-4,

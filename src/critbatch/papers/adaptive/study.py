@@ -48,6 +48,7 @@ import pandas as pd
 import critbatch
 from critbatch import scales
 from critbatch.analysis.claims import verdict as _verdict
+from critbatch.analysis.cost import cost
 from critbatch.analysis.seeds import mean_and_range
 from critbatch.train import TrainConfig
 
@@ -619,20 +620,6 @@ def theory_figures(scale: str = "reduced", c1: float = 2000.0, c2: float = 8.0, 
                       "constant", f"{ladder.b_eps2.max() / ladder.b_eps2.min():.6f}",
                       bool(ladder.b_eps2.max() / ladder.b_eps2.min() <= 1 + 1e-9)))
     return Theory(c1, c2, EPSILONS, curves, critical, numeric, ladder, bounds, pd.DataFrame(rows))
-
-
-def cost(*groups: dict) -> pd.Series:
-    """CPU time of the runs in ``groups`` (dicts of lists of results), each distinct run once:
-    training seconds, measuring seconds (the checks) and their sum, and the number of runs."""
-    seen = {}
-    for runs in groups:
-        for results in runs.values():
-            for r in results:
-                seen[r.key] = r.summary
-    train = sum(float(s.get("seconds", 0.0)) for s in seen.values())
-    measure = sum(float(s.get("measure_seconds", 0.0)) for s in seen.values())
-    return pd.Series({"runs": len(seen), "training seconds": round(train, 1), "check seconds": round(measure, 1),
-                      "CPU minutes": round((train + measure) / 60, 1)})
 
 
 def speeds(runs: dict) -> pd.DataFrame:
