@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from critbatch import models, schedules
-from critbatch.papers.graduated import quoted, study, theory
-from critbatch.store import Store, config_key
+from critbatch.papers.graduated import claims as claims_of
+from critbatch.papers.graduated import quoted, study, theory, trained
+from critbatch.store import config_key
 
 
 def test_gaussian_smoothing_closed_form_matches_quadrature_and_derivatives():
@@ -117,36 +118,28 @@ def test_heavy_tails_do_not_settle_on_rastrigin():
 
 
 def test_substitute_configs_build_and_have_distinct_keys():
-    configs = study.substitute_configs("smoke")
+    configs = trained.substitute_configs("smoke")
     flat = [c for by_label in configs.values() for cs in by_label.values() for c in cs]
     assert len({config_key(c) for c in flat}) == len(flat)
     assert set(configs) == {"F4 four variants", "F5 LR schedules", "F6 (η, b) sweep", "F7 gradient noise"}
-    reduced = study.substitute_configs("reduced")
+    reduced = trained.substitute_configs("reduced")
     assert all(len(cs) == 2 for figure in ("F4 four variants", "F5 LR schedules", "F6 (η, b) sweep")
                for cs in reduced[figure].values())
-    hybrid = reduced["F4 four variants"]["hybrid"][0]
-    assert (hybrid.lr, hybrid.batch_size) == study.variant_schedules("hybrid", lr0=0.1, b0=32, epochs=40, every=8)
+    hybrid = reduced["F4 four variants"]["hybrid"]
+    assert (hybrid[0].lr, hybrid[0].batch_size) == study.variant_schedules("hybrid", lr0=0.1, b0=32, epochs=40, every=8)
+    assert set(trained.SMOOTHING) <= set(hybrid[0].metrics) and not set(trained.SMOOTHING) & set(hybrid[1].metrics)
     with pytest.raises(ValueError, match="paper_configs"):
-        study.substitute_configs("paper")
+        trained.substitute_configs("paper")
 
 
 def test_paper_configs_keep_the_papers_settings():
-    configs = study.paper_configs()
+    configs = trained.paper_configs()
     resnet = configs["F4 four variants"]["batch"][0]
     assert (resnet.dataset, resnet.epochs, resnet.optimizer) == ("cifar100", 200, {"kind": "sgd"})
     net = models.build(resnet.model, (3, 32, 32), 100)
     assert round(sum(p.numel() for p in net.parameters()) / 1e6, 2) == 11.22  # the paper's ResNet-18
     assert len(configs["F6 (η, b) sweep"]) * 3 == 156
     assert configs["ImageNet four variants (not run here)"]["constant"][0].dataset == "imagenet"
-
-
-def test_cpu_cost_is_fitted_from_stored_runs_of_the_same_network(tmp_path):
-    empty = study.cpu_cost(study.substitute_configs("smoke"), Store(tmp_path))
-    assert empty["CPU seconds (estimate)"].isna().all() and empty.loc["total", "runs"] == 18
-    table = study.cpu_cost(study.substitute_configs("reduced"))
-    if table["CPU seconds (estimate)"].isna().any():
-        pytest.skip("no stored run of the substitute network to fit the cost on")
-    assert 0.5 < table.loc["total", "CPU hours (estimate)"] < 10
 
 
 @pytest.mark.parametrize("variant", study.VARIANTS)
@@ -167,3 +160,39 @@ def test_the_training_loop_takes_the_steps_and_batch_sizes_the_schedules_say(var
     assert np.allclose(rows.lr, expected.lr) and rows.batch_size.tolist() == expected.batch_size.tolist()
     if variant == "hybrid":  # a core measurement, named in a config, is logged at every row
         assert log.noise_norm_b8.notna().all() and (log.noise_norm_b8 > 0).all()
+
+
+def _verdicts(table: pd.DataFrame) -> list[bool]:
+    return list(table.verdict.eq("reproduced"))
+
+
+def test_four_variant_claims_follow_the_numbers():
+    finals = pd.DataFrame({"test acc (%)": [80.0, 85.0, 85.5, 86.0], "train loss": [0.5, 0.1, 0.12, 0.11],
+                           "steps": [5120, 5120, 2112, 2800]}, index=list(study.VARIANTS))
+    assert _verdicts(claims_of.four_variants(finals)) == [True, True, True, True]
+    finals.loc["batch", "test acc (%)"] = 79.0  # below constant, and more than a point below lr
+    assert _verdicts(claims_of.four_variants(finals)) == [False, True, False, False]
+
+
+def test_noise_claims_fit_a_finite_population_exactly():
+    n, C = 4096, 3.0
+    b = np.array([2**k for k in range(12)])
+    norms = pd.DataFrame({"E‖ω‖": C / np.sqrt(b) * np.sqrt((n - b) / (n - 1))}, index=pd.Index(b, name="b"))
+    norms["model / measured"] = 1.0
+    slope = np.polyfit(np.log(b[b <= n // 16]), np.log(norms["E‖ω‖"][b <= n // 16]), 1)[0]
+    table = claims_of.gradient_noise(norms, slope, slope, 8, {32: 0.2, 512: 12.0}, n)
+    assert _verdicts(table) == [True, True, True, True, False]
+    norms.loc[[1, 2], "E‖ω‖"] = norms.loc[[1, 2], "E‖ω‖"] / 4  # too few examples seen at b < 8
+    slope = np.polyfit(np.log(b[b <= n // 16]), np.log(norms["E‖ω‖"][b <= n // 16]), 1)[0]
+    assert _verdicts(claims_of.gradient_noise(norms, slope, -0.5, 8, {}, n)) == [False, True, True]
+
+
+def test_sweep_claims_read_the_correlations_and_the_concave_fit():
+    etas, sizes = [0.01, 0.1, 1.0], [16, 256]
+    points = pd.DataFrame([{"η": e, "b": b, "δ": e / b**0.5, "sharpness": b**0.5 / e,
+                            "test acc (%)": 90 - 10 * np.log10(e / b**0.5 / 0.03) ** 2} for e in etas for b in sizes])
+    correlations = pd.DataFrame({"δ with each run's C": [-1.0, 0.1, 0.3], "δ ∝ η/√b (one C)": [-1.0, 0.1, 0.3]},
+                                index=["δ, sharpness", "sharpness, test acc", "δ, test acc"])
+    assert _verdicts(claims_of.sharpness_sweep(points, correlations)) == [True, True, True]
+    points["test acc (%)"] = np.log10(points["δ"])  # monotone: no peak inside the range
+    assert not _verdicts(claims_of.sharpness_sweep(points, correlations))[2]

@@ -287,7 +287,8 @@ def noise_shape_metric(size: int) -> tuple[str, str]:
     training examples, a list per evaluation; and ``f"noise_kurtosis_b{size}"``, their excess
     kurtosis (0 for Gaussian components, larger for heavier tails). Sato & Iiduka show this
     distribution (the histogram of their ``sampling.py``) to argue the noise is light-tailed.
-    Eval mode, as :func:`noise_norm_metric`.
+    Eval mode, as :func:`noise_norm_metric`; the powers of two up to 8192 are registered when
+    this module is imported (a worker process that only unpickles a config knows them).
 
     >>> noise_shape_metric(32)
     ('noise_quantiles_b32', 'noise_kurtosis_b32')
@@ -319,6 +320,10 @@ def noise_shape(probe: Probe, wanted: frozenset) -> dict:
         values[f"noise_kurtosis_b{size}"] = float((centred**4).mean() / (centred**2).mean() ** 2 - 3)
     model.train()
     return {n: values[n] for n in wanted}
+
+
+for _size in NOISE_SIZES:
+    noise_shape_metric(_size)
 
 
 SMOOTHING_SIZE = 512  # the fixed training examples that define f in the smoothing check

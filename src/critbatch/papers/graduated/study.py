@@ -4,11 +4,9 @@ Delivered here (closed forms and numpy toys, no trained network): :func:`smoothi
 :func:`heavy_tails` (F2), :func:`schedules` (F3, the four SGD variants per epoch), :func:`ladder`
 (the theory: the delta ladder and the polynomial noise schedule) and :func:`explicit_go` (F8).
 
-The trained figures (F4 to F7) are defined here as configurations, not yet run or registered
-with the sweep: :func:`paper_configs` holds the paper's (ResNet-18 and WRN-28-10 on CIFAR-100,
-the LR-schedule comparison, the (eta, b) sweep, the gradient-noise checkpoint, and the ImageNet
-figure, which is not run here) and :func:`substitute_configs` the book's CPU-sized substitute
-(:data:`SUBSTITUTE`); :func:`cpu_cost` estimates what the substitute costs to train.
+The trained figures (F4 to F7, and the smoothing check beyond the paper) are in :mod:`.trained`;
+their setting per scale is :func:`setting` here (the book's CPU-sized substitute is
+:data:`SUBSTITUTE`).
 
 The four variants (notes Sec. 3.2): every ``every`` epochs delta = eta C / sqrt(b) shrinks by
 1/sqrt(2), through eta (x 1/sqrt(2)), b (x 2) or both (eta x sqrt(3)/2, b x 1.5).
@@ -28,17 +26,14 @@ import pandas as pd
 from critbatch import scales
 from critbatch import schedules as sched
 from critbatch.analysis.claims import verdict
-from critbatch.store import Store
-from critbatch.train import TrainConfig
-from critbatch.train.measurements import noise_norm_metric
 
 from . import claims as measured
 from . import quoted, theory
 
 __all__ = [
-    "DELTAS", "FUNCTIONS", "GD_STEP", "POWERS", "SUBSTITUTE", "VARIANTS", "VERSIONS", "ExplicitGO", "HeavyTails", "Ladder", "Schedules", "Smoothing", "cpu_cost",
-    "explicit_go", "heavy_tails", "ladder", "lr_schedule_specs", "paper_configs", "per_epoch", "schedules",
-    "smoothing", "substitute_configs", "variant_schedules",
+    "DELTAS", "FUNCTIONS", "GD_STEP", "POWERS", "SUBSTITUTE", "VARIANTS", "VERSIONS", "ExplicitGO", "HeavyTails", "Ladder", "Schedules", "Smoothing",
+    "explicit_go", "heavy_tails", "ladder", "lr_schedule_specs", "per_epoch", "schedules", "setting",
+    "smoothing", "variant_schedules",
 ]
 
 PAPER = "graduated"
@@ -231,7 +226,7 @@ def _settings(scale: str) -> dict:
     paper = quoted.VARIANTS_PAPER
     return {"paper (CIFAR-100)": {"lr0": paper["lr0"], "b0": paper["b0"], "epochs": paper["epochs"],
                                   "every": paper["every"], "n": 50_000},
-            "book (substitute)": _substitute(scale)["variants"]}
+            "book (substitute)": setting(scale)["variants"]}
 
 
 def schedules(scale: str) -> Schedules:
@@ -393,130 +388,26 @@ def explicit_go(scale: str, seed: int = 0) -> ExplicitGO:
     return ExplicitGO(setting, success, final, ego["rounds"], claims, _verdict(claims))
 
 
-# F4-F7: configurations (not run in this edition) -------------------------------------------------
-
-FASHION_TRAIN = 60_000
+# F4-F7: the settings of the trained figures (their runs: :mod:`.trained`) -------------------------
 
 
-def _substitute(scale: str) -> dict:
-    """The book's substitute for F4-F7 at ``scale``: data, network, variants and budgets."""
+def setting(scale: str) -> dict:
+    """The trained figures' setting at ``scale``: data, network, the variants, the LR comparison's
+    epochs and batch size, the (eta, b) sweep, seeds and the noise batch sizes (the book's
+    substitute at ``smoke`` and ``reduced``, the paper's CIFAR-100 at ``paper``)."""
     return scales.pick(
         scale,
         smoke={"dataset": "fashion-mnist", "model": {"kind": "resnet", "depth": 18, "width": 4}, "train_subset": 256,
-               "variants": {"lr0": 0.1, "b0": 32, "epochs": 5, "every": 1, "n": 256}, "lr_epochs": 4,
+               "variants": {"lr0": 0.1, "b0": 32, "epochs": 5, "every": 1, "n": 256}, "lr_epochs": 4, "lr_b": 32,
                "sweep": {"lr": [0.05, 0.5], "batch_sizes": [16, 64], "epochs": 2}, "seeds": 1,
-               "noise_sizes": [4, 16, 64]},
+               "noise_sizes": [4, 16, 64], "shape_sizes": [32]},
         reduced={"dataset": "fashion-mnist", "model": {"kind": "resnet", "depth": 18, "width": 8}, "train_subset": 4096,
-                 "variants": {"lr0": 0.1, "b0": 32, "epochs": 40, "every": 8, "n": 4096}, "lr_epochs": 40,
-                 "sweep": {"lr": [0.01, 0.05, 0.1, 0.5], "batch_sizes": [2**k for k in range(4, 11)], "epochs": 15},
-                 "seeds": 2, "noise_sizes": [2**k for k in range(12)]},
+                 "variants": {"lr0": 0.1, "b0": 32, "epochs": 40, "every": 8, "n": 4096}, "lr_epochs": 10,
+                 "lr_b": 32, "sweep": {"lr": [0.01, 0.05, 0.1, 0.5], "batch_sizes": [32, 128, 512], "epochs": 6},
+                 "seeds": 2, "noise_sizes": [2**k for k in range(12)], "shape_sizes": [32, 512]},
         paper={"dataset": "cifar100", "model": {"kind": "resnet", "depth": 18}, "train_subset": None,
                "variants": {"lr0": 0.1, "b0": 32, "epochs": 200, "every": 40, "n": 50_000}, "lr_epochs": 200,
-               "sweep": {"lr": [0.01, 0.05, 0.1, 0.5], "batch_sizes": [2**k for k in range(1, 14)], "epochs": 200},
-               "seeds": 3, "noise_sizes": [2**k for k in range(3, 13)]},
+               "lr_b": 32, "sweep": {"lr": [0.01, 0.05, 0.1, 0.5], "batch_sizes": [2**k for k in range(1, 14)],
+                                     "epochs": 200},
+               "seeds": 3, "noise_sizes": [2**k for k in range(3, 13)], "shape_sizes": [32, 512]},
     )
-
-
-CURVES = ("train_loss", "test_loss", "test_acc")  # besides batch_loss, the paper's training loss (always logged)
-
-
-def _train(s: dict, lr: dict, batch_size: dict, seed: int, epochs: int, **changes) -> TrainConfig:
-    cifar = s["dataset"].startswith("cifar")
-    return TrainConfig(dataset=s["dataset"], model=s["model"], optimizer={"kind": "sgd"}, lr=lr, batch_size=batch_size,
-                       seed=seed, epochs=epochs, train_subset=s["train_subset"], normalize=True, augment=cifar,
-                       **{"metrics": CURVES, **changes})
-
-
-def _figure_configs(s: dict, seed: int) -> dict[str, dict[str, list[TrainConfig]]]:
-    seeds = range(seed, seed + s["seeds"])
-    v = s["variants"]
-    variants = {name: [_train(s, *variant_schedules(name, lr0=v["lr0"], b0=v["b0"], epochs=v["epochs"],
-                                                    every=v["every"]), k, v["epochs"]) for k in seeds]
-                for name in VARIANTS}
-    constant_b = {"kind": "constant", "value": v["b0"]}
-    lr_comparison = {name: [_train(s, spec, constant_b, k, s["lr_epochs"]) for k in seeds]
-                     for name, spec in lr_schedule_specs(v["lr0"], s["lr_epochs"]).items()}
-    sweep = s["sweep"]
-    delta_sweep = {f"η = {eta:g}, b = {b}": [
-        _train(s, {"kind": "constant", "value": eta}, {"kind": "constant", "value": b}, k, sweep["epochs"],
-               metrics=(*CURVES, "adaptive_sharpness", noise_norm_metric(b)), eval_every=sweep["epochs"])
-        for k in seeds] for eta in sweep["lr"] for b in sweep["batch_sizes"]}
-    lr, b = variant_schedules("constant", lr0=v["lr0"], b0=v["b0"], epochs=v["epochs"], every=v["every"])
-    noise = {"constant η and b": [_train(s, lr, b, seed, v["epochs"], eval_every=v["epochs"],
-                                         metrics=(*CURVES, *(noise_norm_metric(n) for n in s["noise_sizes"])))]}
-    return {"F4 four variants": variants, "F5 LR schedules": lr_comparison, "F6 (η, b) sweep": delta_sweep,
-            "F7 gradient noise": noise}
-
-
-def substitute_configs(scale: str, seed: int = 0) -> dict[str, dict[str, list[TrainConfig]]]:
-    """The runs F4-F7 will load at ``scale`` (``smoke`` or ``reduced``: :data:`SUBSTITUTE`, or a
-    tinier one at ``smoke``), per figure ``{label: [config per seed]}``: the four variants (the
-    fixed schedules of :func:`variant_schedules`, 40 epochs with a stage every 8); the LR
-    schedules at constant b = 32; the (eta, b) sweep, 15 epochs each, measuring sharpness and
-    the gradient noise at its own b at the end; one constant run measuring the noise at every
-    power-of-two b at the end (F7). Not yet registered with the sweep."""
-    if scale == "paper":
-        raise ValueError("the paper's configurations are paper_configs(); substitute_configs is for smoke and reduced")
-    return _figure_configs(_substitute(scale), seed)
-
-
-def paper_configs(seed: int = 0) -> dict[str, dict[str, list[TrainConfig]]]:
-    """The paper's runs (notes Sec. 3-4): ResNet-18 on CIFAR-100 for F4-F7 (200 epochs, eta0 = 0.1,
-    b0 = 32, plain SGD, crop-and-flip augmentation, normalised; the paper's RandomRotation(15) is
-    not in our loader), WRN-28-10 for the F4 variants, and the ImageNet figure (ResNet-34, four
-    variants, 200 epochs), which keeps its config but is not run here (no offline ImageNet, no
-    ImageNet ResNet-34 or loader in the core, and 300-430 GPU-hours; notes Sec. 7.2). Three seeds.
-    The WRN-28-10 model spec (``"wideresnet"``) has no builder in ``critbatch.models`` yet."""
-    s = _substitute("paper")
-    configs = _figure_configs(s, seed)
-    v = s["variants"]
-    wide = {**s, "model": {"kind": "wideresnet", "depth": 28, "widen": 10}}
-    configs["F4 four variants, WRN-28-10"] = _figure_configs(wide, seed)["F4 four variants"]
-    imagenet = {**s, "dataset": "imagenet", "model": {"kind": "torchvision-resnet34"},
-                "variants": {**v, "n": 1_281_167}}
-    configs["ImageNet four variants (not run here)"] = _figure_configs(imagenet, seed)["F4 four variants"]
-    return configs
-
-
-def _steps_and_examples(config: TrainConfig, n: int) -> tuple[int, int]:
-    table = per_epoch(config.lr, config.batch_size, math.ceil(config.epochs), n)
-    return int(table["steps so far"].iloc[-1]), int(n * config.epochs)
-
-
-def cpu_cost(configs: dict, store: Store | None = None) -> pd.DataFrame:
-    """Estimated CPU seconds to train ``configs`` (as :func:`substitute_configs` returns them),
-    per figure: steps and examples from the schedules (exact), times the costs per step and per
-    example fitted by least squares, ``seconds ~ a * steps + c * examples``, on the stored runs
-    of the same data set and network (Paper 1's substitute runs), plus the measurements
-    (forward-only passes at c/3 per example, the sharpness and noise passes at c). NaN where no
-    such run is stored."""
-    store = store if store is not None else Store(cache_only=True)
-    index = store.index()
-    rows = {}
-    for figure, by_label in configs.items():
-        flat = [c for cs in by_label.values() for c in cs]
-        first = flat[0]
-        same = index[(index.type == "TrainConfig") & (index.get("dataset") == first.dataset)
-                     & (index.get("model.kind") == first.model["kind"])
-                     & (index.get("model.width").astype(float) == float(first.model.get("width", 64)))
-                     & index.seconds.notna()] if "model.width" in index else index.iloc[:0]
-        if len(same) < 2:
-            a = c = math.nan
-        else:
-            design = same[["steps", "sfo"]].astype(float).to_numpy()
-            (a, c), *_ = np.linalg.lstsq(design, same.seconds.astype(float).to_numpy(), rcond=None)
-        seconds = steps_total = 0.0
-        for config in flat:
-            n = config.train_subset or FASHION_TRAIN
-            steps, examples = _steps_and_examples(config, n)
-            evals = math.ceil(config.epochs / config.eval_every) + 1
-            forward = evals * (n + 10_000)  # training-set and test-set passes
-            extra = sum(2 * 16 * int(m.removeprefix("noise_norm_b")) + 2 * n for m in config.metrics
-                        if m.startswith("noise_norm_b")) + (42 * 1024 if "adaptive_sharpness" in config.metrics else 0)
-            seconds += a * steps + c * (examples + forward / 3 + evals * extra)
-            steps_total += steps
-        rows[figure] = {"runs": len(flat), "steps": int(steps_total), "CPU seconds (estimate)": seconds}
-    table = pd.DataFrame(rows).T
-    table.loc["total"] = table.sum(skipna=False)
-    table["CPU hours (estimate)"] = table["CPU seconds (estimate)"].astype(float) / 3600
-    return table

@@ -1,0 +1,122 @@
+"""The trained figures of Sato & Iiduka's chapter, drawn from what :mod:`.trained` returns.
+
+Each function draws into axes it is given and returns nothing; notebooks own the figure and
+``plt.show()``. Runs that differ only in their seed are drawn as their mean with the range
+shaded (:func:`critbatch.plotting.band`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+from scipy import stats
+
+from critbatch.plotting import band, label_substitute, label_substitute_above, plain_log_ticks
+
+from .trained import SEEN
+
+__all__ = ["ORIGINAL", "curves", "label", "label_figure", "noise_norms", "noise_shape", "smoothing_trace",
+           "sweep_panels"]
+
+ORIGINAL = "the paper's CIFAR-100 and ResNet-18"
+Y_LABELS = {"test_acc": "test accuracy", "train_loss": "training loss (whole training set)",
+            "batch_loss": "mean mini-batch loss", "lr": "learning rate η", "batch_size": "batch size b"}
+X_LABELS = {"epoch": "epochs", "step": "parameter updates (steps)"}
+
+
+def label(ax: Axes, substitute: str | None, how: str = "", loc: str = "upper right") -> None:
+    """The substitute label on ``ax`` (nothing at the paper's own settings)."""
+    if substitute:
+        label_substitute(ax, substitute, ORIGINAL, how, loc=loc)
+
+
+def label_figure(fig, substitute: str | None, how: str = "") -> None:
+    """The substitute label in a strip above all of ``fig``'s panels."""
+    if substitute:
+        label_substitute_above(fig, substitute, ORIGINAL, how)
+
+
+def curves(ax: Axes, runs: dict, x: str, y: str, *, log: bool = False) -> None:
+    """Column ``y`` against ``x`` ("epoch" or "step") for each label of ``runs``, the mean over
+    seeds with their range shaded; the evaluation at step 0 is left out of a log scale."""
+    for i, (name, results) in enumerate(runs.items()):
+        logs = [r.log[r.log.step > 0] if log else r.log for r in results]
+        band(ax, logs, x, y, color=f"C{i}", label=name, linewidth=1.3)
+    ax.set(xlabel=X_LABELS[x], ylabel=Y_LABELS[y], yscale="log" if log else "linear")
+
+
+def sweep_panels(axes, points, correlations) -> None:
+    """F6's three scatters: δ against sharpness, sharpness against test accuracy, δ against test
+    accuracy; one point per run, colour by η, marker size by b; Spearman's ρ in each title."""
+    etas = sorted(points["η"].unique())
+    sizes = {b: 15 + 25 * i for i, b in enumerate(sorted(points["b"].unique()))}
+    pairs = [("δ", "sharpness", "δ, sharpness"), ("sharpness", "test acc (%)", "sharpness, test acc"),
+             ("δ", "test acc (%)", "δ, test acc")]
+    for ax, (x, y, pair) in zip(axes, pairs):
+        for i, eta in enumerate(etas):
+            chosen = points[points["η"] == eta]
+            ax.scatter(chosen[x], chosen[y], s=chosen["b"].map(sizes), color=f"C{i}", alpha=0.8,
+                       label=f"η = {eta:g}", edgecolor="white", linewidth=0.5)
+        ax.set(xscale="log", xlabel=x + (" = η E‖ω‖ (each run's C)" if x == "δ" else " (adaptive, ρ = 2e-4)"),
+               ylabel=y if y != "sharpness" else "sharpness (adaptive, ρ = 2e-4)")
+        ax.xaxis.set_minor_formatter("")
+        if y == "sharpness":
+            ax.set_yscale("log")
+        ax.set_title(f"{pair}: Spearman ρ = {correlations.loc[pair].iloc[0]:.2f}", fontsize="small")
+    handles = [axes[0].scatter([], [], s=s, color="0.5", label=f"b = {b}") for b, s in sizes.items()]
+    axes[0].legend(handles=axes[0].get_legend_handles_labels()[0][: len(etas)] + handles, fontsize="x-small", ncol=2)
+
+
+def noise_norms(ax: Axes, noise) -> None:
+    """F7: E‖ω‖ against b (log-log) with the slope −1/2 line through b = SEEN, and the
+    finite-population model C/√b √((n−b)/(n−1)) fitted from b = SEEN on."""
+    norms = noise.norms
+    b = norms.index.to_numpy()
+    ax.plot(b, norms["E‖ω‖"], "o", color="C0", label="measured (16 mini-batches each)")
+    anchor = int(np.searchsorted(b, SEEN))
+    ax.plot(b, norms["E‖ω‖"].iloc[anchor] * (b / b[anchor]) ** -0.5, "--", color="0.4",
+            label=f"slope −1/2 through b = {b[anchor]}")
+    ax.plot(b, norms["model C/√b √((n−b)/(n−1))"], "-", color="C3", linewidth=1,
+            label=f"C/√b · √((n−b)/(n−1)), C = {noise.C:.3g}, n = {noise.n:,}")
+    ax.set(xscale="log", yscale="log", xlabel="batch size b", ylabel="E‖∇f_B − ∇f‖")
+    ax.set_xticks(b[::2], [f"{v:g}" for v in b[::2]])
+    ax.xaxis.set_minor_formatter("")
+    plain_log_ticks(ax)
+    ax.set_title(f"slope over b ≤ n/16: {noise.slope:.3f}; from b = {SEEN}: {noise.slope_seen:.3f}", fontsize="small")
+    ax.legend(fontsize="x-small")
+
+
+def noise_shape(ax: Axes, noise, b: int) -> None:
+    """F7: the density of the components of one ω at batch size ``b``, from its stored quantiles
+    (density = probability between two quantiles / their distance), standardised by the
+    components' standard deviation estimated from the quantiles' interquartile range, against
+    the standard normal; log scale, where the tails show."""
+    levels, quantiles = noise.shapes[b]
+    scale = (np.interp(0.75, levels, quantiles) - np.interp(0.25, levels, quantiles)) / 1.349
+    z = quantiles / scale
+    inner = slice(4, -4)  # the extreme quantiles are single components
+    mids = (z[1:] + z[:-1])[inner] / 2
+    density = (np.diff(levels) / np.maximum(np.diff(z), 1e-12))[inner]
+    ax.plot(mids, density, color="C0", label=f"components of ω, b = {b} (excess kurtosis {noise.kurtosis[b]:.1f})")
+    grid = np.linspace(mids.min(), mids.max(), 400)
+    ax.plot(grid, stats.norm.pdf(grid), "--", color="0.4", label="standard normal")
+    ax.set(yscale="log", xlabel="component / (IQR / 1.349)", ylabel="density", ylim=(1e-5, None))
+    ax.legend(fontsize="x-small")
+
+
+def smoothing_trace(axes, check) -> None:
+    """Beyond the paper: (a) SGD's excess loss over the gradient step and the δ-smoothing's, per
+    epoch, for each variant (an excess below the float32 resolution of the loss is drawn at the resolution);
+    (b) SGD's excess against the predicted δ."""
+    ax_epoch, ax_delta = axes
+    for i, (variant, trace) in enumerate(check.trace.groupby("variant", sort=False)):
+        sgd = np.maximum(trace["SGD excess"], trace["resolution"])
+        ax_epoch.plot(trace.epoch, sgd, color=f"C{i}", label=f"{variant}: SGD step")
+        ax_epoch.plot(trace.epoch, np.maximum(trace["smoothing excess"].abs(), trace["resolution"]), ":",
+                      color=f"C{i}", label=f"{variant}: |f̂_δ excess|")
+        ax_delta.scatter(trace.smoothing_delta, sgd, s=12, color=f"C{i}",
+                         label=variant)
+    ax_epoch.set(yscale="log", xlabel="epochs", ylabel="loss above the gradient step f(θ − η∇f)")
+    ax_epoch.legend(fontsize="x-small", ncol=4, loc="upper center", bbox_to_anchor=(1.1, -0.18))
+    ax_delta.set(xscale="log", yscale="log", xlabel="predicted δ = η E‖ω_B‖", ylabel="SGD step's excess loss")
+    ax_delta.legend(fontsize="x-small")

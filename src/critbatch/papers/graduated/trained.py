@@ -1,0 +1,351 @@
+"""Sato & Iiduka's trained figures, one call each: the four variants (F4), the learning-rate
+schedules (F5), the (eta, b) sweep against sharpness (F6), the gradient noise of one checkpoint
+(F7), and, beyond the paper, the smoothing claim measured along the F4 runs.
+
+The runs per figure are :func:`substitute_configs` (``smoke`` and ``reduced``, the book's CPU
+substitute :data:`.study.SUBSTITUTE`) and :func:`paper_configs` (the paper's CIFAR-100 settings,
+for a GPU cluster; the ImageNet figure keeps its config but is not run here). Each figure
+function loads its runs (``options`` as for ``critbatch.run``), measures, and returns the
+tables, the claims (:mod:`.claims`) and the verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+import critbatch
+from critbatch.analysis.claims import verdict
+from critbatch.train import TrainConfig
+from critbatch.train.measurements import SMOOTHING_SIZE, noise_norm_metric, noise_shape_metric
+
+from . import claims as measured
+from . import quoted
+from .study import PAPER, SUBSTITUTE, VARIANTS, lr_schedule_specs, setting, variant_schedules
+
+__all__ = ["CURVES", "SMOOTHING", "Noise", "Schedules", "Sweep", "SmoothingCheck", "Variants", "four_variants",
+           "gradient_noise", "lr_schedules", "paper_configs", "sharpness_sweep", "smoothing_check",
+           "substitute_configs", "trained_on"]
+
+CURVES = ("train_loss", "test_loss", "test_acc")  # besides batch_loss, the paper's training loss (always logged)
+#: The smoothing check (beyond the paper), measured along the first seed of each F4 variant.
+SMOOTHING = ("smoothing_f", "smoothing_gd", "smoothing_sgd", "smoothing_ball", "smoothing_delta")
+_LISTED = {"every": True, "cut": " (test", "after": ". ", "sep": " "}
+
+
+def _verdict(claims: pd.DataFrame) -> str:
+    return verdict(claims, "{data}: {claim}: {ours}.", noun="claims", **_LISTED)
+
+
+# The runs ------------------------------------------------------------------------------------------
+
+
+def _train(s: dict, lr: dict, batch_size: dict, seed: int, epochs: int, **changes) -> TrainConfig:
+    cifar = s["dataset"].startswith("cifar")
+    return TrainConfig(dataset=s["dataset"], model=s["model"], optimizer={"kind": "sgd"}, lr=lr, batch_size=batch_size,
+                       seed=seed, epochs=epochs, train_subset=s["train_subset"], normalize=True, augment=cifar,
+                       **{"metrics": CURVES, **changes})
+
+
+def _figure_configs(s: dict, seed: int) -> dict[str, dict[str, list[TrainConfig]]]:
+    seeds = range(seed, seed + s["seeds"])
+    v = s["variants"]
+    variants = {name: [_train(s, *variant_schedules(name, lr0=v["lr0"], b0=v["b0"], epochs=v["epochs"],
+                                                    every=v["every"]), k, v["epochs"],
+                              metrics=CURVES + (SMOOTHING if k == seed else ())) for k in seeds]
+                for name in VARIANTS}
+    constant_b = {"kind": "constant", "value": s["lr_b"]}
+    lr_comparison = {name: [_train(s, spec, constant_b, k, s["lr_epochs"]) for k in seeds]
+                     for name, spec in lr_schedule_specs(v["lr0"], s["lr_epochs"]).items()}
+    sweep = s["sweep"]
+    delta_sweep = {f"η = {eta:g}, b = {b}": [
+        _train(s, {"kind": "constant", "value": eta}, {"kind": "constant", "value": b}, k, sweep["epochs"],
+               metrics=(*CURVES, "adaptive_sharpness", noise_norm_metric(b)), eval_every=sweep["epochs"])
+        for k in seeds] for eta in sweep["lr"] for b in sweep["batch_sizes"]}
+    lr, b = variant_schedules("constant", lr0=v["lr0"], b0=v["b0"], epochs=v["epochs"], every=v["every"])
+    noise = {"constant η and b": [_train(s, lr, b, seed, v["epochs"], eval_every=v["epochs"],
+                                         metrics=(*CURVES, *(noise_norm_metric(n) for n in s["noise_sizes"]),
+                                                  *(m for n in s["shape_sizes"] for m in noise_shape_metric(n))))]}
+    return {"F4 four variants": variants, "F5 LR schedules": lr_comparison, "F6 (η, b) sweep": delta_sweep,
+            "F7 gradient noise": noise}
+
+
+def substitute_configs(scale: str, seed: int = 0) -> dict[str, dict[str, list[TrainConfig]]]:
+    """The runs of F4-F7 at ``scale`` (``smoke`` or ``reduced``), per figure
+    ``{label: [config per seed]}``: the four variants (the fixed schedules of
+    :func:`.study.variant_schedules`; the first seed also measures the smoothing check); the LR
+    schedules at constant b; the (eta, b) sweep, measuring sharpness and the gradient noise at
+    its own b at the end; one constant run measuring the noise at every power-of-two b, and its
+    shape, at the end (F7). :func:`.study.setting` gives the budgets."""
+    if scale == "paper":
+        raise ValueError("the paper's configurations are paper_configs(); substitute_configs is for smoke and reduced")
+    return _figure_configs(setting(scale), seed)
+
+
+def paper_configs(seed: int = 0) -> dict[str, dict[str, list[TrainConfig]]]:
+    """The paper's runs (notes Sec. 3-4): ResNet-18 on CIFAR-100 for F4-F7 (200 epochs, eta0 = 0.1,
+    b0 = 32, plain SGD, crop-and-flip augmentation, normalised; the paper's RandomRotation(15) is
+    not in our loader), WRN-28-10 for the F4 variants, and the ImageNet figure (ResNet-34, four
+    variants, 200 epochs), which keeps its config but is not run here (no offline ImageNet, no
+    ImageNet ResNet-34 or loader in the core, and 300-430 GPU-hours; notes Sec. 7.2). Three seeds."""
+    s = setting("paper")
+    configs = _figure_configs(s, seed)
+    v = s["variants"]
+    wide = {**s, "model": {"kind": "wideresnet", "depth": 28, "widen": 10}}
+    configs["F4 four variants, WRN-28-10"] = _figure_configs(wide, seed)["F4 four variants"]
+    imagenet = {**s, "dataset": "imagenet", "model": {"kind": "torchvision-resnet34"},
+                "variants": {**v, "n": 1_281_167}}
+    configs["ImageNet four variants (not run here)"] = _figure_configs(imagenet, seed)["F4 four variants"]
+    return configs
+
+
+def trained_on(scale: str) -> str | None:
+    """What the trained figures stand on at ``scale``, for their label (None: the paper's own)."""
+    return None if scale == "paper" else SUBSTITUTE if scale == "reduced" else SUBSTITUTE.replace(
+        "4,096", "256").replace("width 8", "width 4")
+
+
+def _load(figure: str, scale: str, seed: int, **options) -> dict[str, list]:
+    configs = (paper_configs(seed) if scale == "paper" else substitute_configs(scale, seed))[figure]
+    return {label: [critbatch.run(c, paper=PAPER, **options) for c in cs] for label, cs in configs.items()}
+
+
+def _final(results: list, column: str) -> tuple[float, float, float]:
+    """The mean, min and max over seeds of ``column`` at the last evaluation."""
+    values = np.array([float(r.log[column].iloc[-1]) for r in results])
+    return float(values.mean()), float(values.min()), float(values.max())
+
+
+def _finals(runs: dict) -> pd.DataFrame:
+    rows = {}
+    for label, results in runs.items():
+        acc, acc_min, acc_max = _final(results, "test_acc")
+        loss, loss_min, loss_max = _final(results, "train_loss")
+        rows[label] = {"steps": int(results[0].log.step.iloc[-1]), "test acc (%)": 100 * acc,
+                       "test acc range": 100 * (acc_max - acc_min), "train loss": loss,
+                       "train loss min": loss_min, "train loss max": loss_max, "seeds": len(results)}
+    return pd.DataFrame(rows).T.astype({"steps": int, "seeds": int})
+
+
+# F4: the four variants --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Variants:
+    """F4: the four variants trained, per variant a list of results (one per seed)."""
+
+    runs: dict
+    finals: pd.DataFrame  # per variant: steps, final test accuracy and training loss over seeds
+    substitute: str | None
+    how: str  # the budget, for the substitute label
+    claims: pd.DataFrame
+    verdict: str
+
+
+def four_variants(scale: str, seed: int = 0, **options) -> Variants:
+    """F4 at ``scale``: constant, decaying eta, growing b and both, each shrinking
+    delta = eta C / sqrt(b) by 1/sqrt(2) per stage (fixed schedules: eta and b change at the
+    same epoch, not one epoch apart as in the paper's code)."""
+    runs = _load("F4 four variants", scale, seed, **options)
+    finals = _finals(runs)
+    claims = measured.four_variants(finals)
+    v = setting(scale)["variants"]
+    how = f"{v['epochs']} epochs, a stage every {v['every']}; fixed schedules"
+    return Variants(runs, finals, trained_on(scale), how, claims, _verdict(claims))
+
+
+# F5: learning-rate schedules -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Schedules:
+    """F5: the LR schedules at constant b, ours beside the paper's final numbers."""
+
+    runs: dict
+    finals: pd.DataFrame  # per schedule: ours (mean and range over seeds) and the paper's
+    substitute: str | None
+    how: str  # the budget, for the substitute label
+    claims: pd.DataFrame
+    verdict: str
+
+
+def lr_schedules(scale: str, seed: int = 0, **options) -> Schedules:
+    """F5 at ``scale``: polynomial decay for seven powers, cosine and exponential decay, from
+    eta0 = 0.1 at constant b, stepped once per epoch; the paper's final test accuracy and
+    training loss (200 epochs on CIFAR-100) beside ours."""
+    runs = _load("F5 LR schedules", scale, seed, **options)
+    finals = _finals(runs)
+    paper = pd.DataFrame(quoted.LR_SCHEDULES, index=["paper test acc (%)", "paper train loss"]).T
+    finals = finals.join(paper)
+    claims = measured.lr_schedules(finals)
+    s = setting(scale)
+    how = f"{s['lr_epochs']} epochs, b = {s['lr_b']}"
+    return Schedules(runs, finals, trained_on(scale), how, claims, _verdict(claims))
+
+
+# F6: the (eta, b) sweep --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """F6: one row per trained model of the (eta, b) sweep."""
+
+    runs: dict
+    points: pd.DataFrame  # per run: eta, b, seed, C, delta, eta/sqrt(b), sharpness, test accuracy
+    correlations: pd.DataFrame  # Spearman's rho of each pair the paper plots, delta with each run's C and one C
+    substitute: str | None
+    how: str  # the budget, for the substitute label
+    claims: pd.DataFrame
+    verdict: str
+
+
+def sharpness_sweep(scale: str, seed: int = 0, **options) -> Sweep:
+    """F6 at ``scale``: constant (eta, b) per run; at the end, the worst-case adaptive sharpness
+    (rho = 2e-4) and the noise norm at the run's own b, which gives the run's C = sqrt(b) E||omega||
+    and delta = eta C / sqrt(b) = eta E||omega|| (notes Sec. 3.4; the paper does not say how it
+    estimated C). Correlations are Spearman's, over all runs and seeds."""
+    runs = _load("F6 (η, b) sweep", scale, seed, **options)
+    rows = []
+    for results in runs.values():
+        for r in results:
+            eta, b = r.config.lr["value"], r.config.batch_size["value"]
+            last = r.log.iloc[-1]
+            noise = float(last[noise_norm_metric(b)])
+            rows.append({"η": eta, "b": b, "seed": r.config.seed, "C": math.sqrt(b) * noise, "δ": eta * noise,
+                         "η/√b": eta / math.sqrt(b), "sharpness": float(last["adaptive_sharpness"]),
+                         "test acc (%)": 100 * float(last["test_acc"]), "train loss": float(last["train_loss"])})
+    points = pd.DataFrame(rows)
+    pairs = {"δ, sharpness": ("sharpness",), "sharpness, test acc": ("test acc (%)",),
+             "δ, test acc": ("test acc (%)",)}
+    correlations = pd.DataFrame({
+        pair: {"δ with each run's C": points[("δ" if pair.startswith("δ") else "sharpness")].corr(
+                   points[y], method="spearman"),
+               "δ ∝ η/√b (one C)": points[("η/√b" if pair.startswith("δ") else "sharpness")].corr(
+                   points[y], method="spearman")}
+        for pair, (y,) in pairs.items()}).T
+    correlations.index.name = "pair"
+    claims = measured.sharpness_sweep(points, correlations)
+    how = f"{setting(scale)['sweep']['epochs']} epochs per (η, b)"
+    return Sweep(runs, points, correlations, trained_on(scale), how, claims, _verdict(claims))
+
+
+# F7: gradient noise ------------------------------------------------------------------------------
+
+
+#: The smallest batch size whose 16 noise draws see at least 128 training examples.
+SEEN = 8
+
+
+@dataclass(frozen=True)
+class Noise:
+    """F7: the noise norm against b on one checkpoint, and the shape of its components."""
+
+    runs: dict  # {"constant η and b": [the run]}
+    norms: pd.DataFrame  # per b: mean ||omega||, sqrt(b) times it, the finite-population model
+    slope: float  # fitted log-log slope over b <= n / 16
+    slope_seen: float  # the same over SEEN <= b <= n / 16
+    C: float  # the estimate of C from the finite-population fit over SEEN <= b < n
+    shapes: dict  # b -> (quantile levels, quantiles of the components of one omega)
+    kurtosis: dict  # b -> excess kurtosis of the components
+    n: int
+    substitute: str | None
+    how: str  # the budget, for the substitute label
+    claims: pd.DataFrame
+    verdict: str
+
+
+def gradient_noise(scale: str, seed: int = 0, **options) -> Noise:
+    r"""F7 at ``scale``: at the end of one constant run, :math:`E\|\nabla f_B - \nabla f\|` for
+    every power-of-two b (16 mini-batches each, eval mode). Mini-batches are drawn without
+    replacement from :math:`n` examples, so :math:`E\|\omega\|^2 = \frac{\sigma^2}{b}\frac{n-b}{n-1}`:
+    the slope is -1/2 only for b much smaller than n. Fitted: the slope over b <= n/16, and
+    C in :math:`E\|\omega\| \approx \frac{C}{\sqrt b}\sqrt{\frac{n-b}{n-1}}` over every b < n
+    (least squares on the logarithms). Every mean is over 16 mini-batches: below b = :data:`SEEN`
+    they see fewer than 128 of the n examples, too few where a handful of examples carry the
+    gradient (a checkpoint that fits its training set); the slope is also fitted, and C only,
+    from b = :data:`SEEN` on."""
+    runs = _load("F7 gradient noise", scale, seed, **options)
+    (result,) = runs["constant η and b"]
+    last = result.log.iloc[-1]
+    n = result.config.train_subset
+    sizes = sorted(int(c.removeprefix("noise_norm_b")) for c in result.log.columns if c.startswith("noise_norm_b"))
+    norms = pd.DataFrame({"E‖ω‖": [float(last[noise_norm_metric(b)]) for b in sizes]},
+                         index=pd.Index(sizes, name="b"))
+    norms["√b E‖ω‖"] = norms["E‖ω‖"] * np.sqrt(norms.index)
+    correction = np.sqrt((n - norms.index) / (n - 1))
+    small = norms[norms.index <= n // 16]
+    slope = float(np.polyfit(np.log(small.index), np.log(small["E‖ω‖"]), 1)[0])
+    seen = small[small.index >= SEEN]
+    slope_seen = float(np.polyfit(np.log(seen.index), np.log(seen["E‖ω‖"]), 1)[0])
+    below = (norms.index < n) & (norms.index >= SEEN)
+    C = float(np.exp(np.mean(np.log(norms["√b E‖ω‖"][below] / correction[below]))))
+    norms["model C/√b √((n−b)/(n−1))"] = C / np.sqrt(norms.index) * correction
+    norms["model / measured"] = norms["model C/√b √((n−b)/(n−1))"] / norms["E‖ω‖"]
+    shapes, kurtosis = {}, {}
+    for column in result.log.columns:
+        if column.startswith("noise_quantiles_b"):
+            b = int(column.removeprefix("noise_quantiles_b"))
+            quantiles = np.asarray(last[column], dtype=float)
+            shapes[b] = (np.linspace(0, 1, len(quantiles)), quantiles)
+            kurtosis[b] = float(last[f"noise_kurtosis_b{b}"])
+    claims = measured.gradient_noise(norms, slope, slope_seen, SEEN, kurtosis, n)
+    how = (f"one checkpoint after {result.config.epochs:g} epochs, η = {result.log.lr.iloc[-1]:g}, "
+           f"b = {int(result.log.batch_size.iloc[-1])}")
+    return Noise(runs, norms, slope, slope_seen, C, shapes, kurtosis, n, trained_on(scale), how, claims, _verdict(claims))
+
+
+# Beyond the paper: is SGD gradient descent on the delta-smoothed loss? ----------------------------
+
+
+#: The round-off of a float32 mean loss, relative to the loss (about 8 units in the last place):
+#: a smaller excess is not told apart from zero, and the ratio uses this in its place.
+RESOLUTION = 1e-6
+
+
+@dataclass(frozen=True)
+class SmoothingCheck:
+    """The smoothing claim measured along the first seed of each F4 variant."""
+
+    runs: dict  # per variant, [the run of the first seed]
+    trace: pd.DataFrame  # per variant and evaluation: epoch, eta, b, delta, and the losses
+    summary: pd.DataFrame  # per variant: medians of the excesses and of their ratio
+    substitute: str | None
+    how: str  # the budget, for the substitute label
+    claims: pd.DataFrame
+    verdict: str
+
+
+def smoothing_check(scale: str, seed: int = 0, **options) -> SmoothingCheck:
+    r"""Beyond the paper, along the F4 runs of ``seed``: after each epoch, the loss one SGD step
+    leads to, against the Monte-Carlo :math:`\hat f_\delta` at the predicted
+    :math:`\delta = \eta C/\sqrt b` (the ``smoothing_*`` measurements of
+    :func:`critbatch.train.measurements.smoothing`). Both are compared through their excess over
+    the plain gradient step, :math:`f(\theta - \eta\nabla f)`: SGD's excess comes from its noise
+    :math:`\eta\omega_B`, the smoothing's from a uniform vector of the same mean length. Where the
+    smoothing's excess is below :data:`RESOLUTION` of the loss, the ratio SGD / smoothing uses
+    that resolution instead, so it is a lower bound."""
+    runs = {variant: results[:1] for variant, results in _load("F4 four variants", scale, seed, **options).items()}
+    frames = []
+    for variant, results in runs.items():
+        log = results[0].log
+        frame = log[["epoch", "step", "lr", "batch_size", *SMOOTHING]].copy()
+        frame.insert(0, "variant", variant)
+        frames.append(frame)
+    trace = pd.concat(frames, ignore_index=True)
+    trace = trace[trace.step > 0].reset_index(drop=True)  # at initialisation the network has not been trained
+    trace["SGD excess"] = trace.smoothing_sgd - trace.smoothing_gd
+    trace["smoothing excess"] = trace.smoothing_ball - trace.smoothing_gd
+    trace["resolution"] = RESOLUTION * trace.smoothing_gd.abs()
+    trace["below resolution"] = trace["smoothing excess"].abs() < trace["resolution"]
+    trace["ratio"] = trace["SGD excess"] / np.maximum(trace["smoothing excess"].abs(), trace["resolution"])
+    summary = trace.groupby("variant", sort=False).agg(**{
+        "median δ": ("smoothing_delta", "median"), "median SGD excess": ("SGD excess", "median"),
+        "median |smoothing excess|": ("smoothing excess", lambda e: e.abs().median()),
+        "smoothing excess below resolution": ("below resolution", "mean"),
+        "median ratio (at least)": ("ratio", "median")})
+    claims = measured.smoothing_check(trace)
+    how = f"first seed of each F4 variant, {SMOOTHING_SIZE} fixed images"
+    return SmoothingCheck(runs, trace, summary, trained_on(scale), how, claims, _verdict(claims))
