@@ -196,3 +196,12 @@ def test_the_smoothing_check_restores_batch_norm_statistics():
     buffers = [b.clone() for b in model.buffers()]
     measurements.measure(probe, ("smoothing_sgd",))
     assert all(torch.equal(a, b) for a, b in zip(buffers, model.buffers()))
+
+
+def test_noise_norm_and_shape_share_one_full_gradient():
+    names = ("noise_norm_b8", *measurements.noise_shape_metric(8))
+    together, alone = _probe(n=64), [_probe(n=64), _probe(n=64)]
+    both = measurements.measure(together, names)
+    apart = measurements.measure(alone[0], names[:1]) | measurements.measure(alone[1], names[1:])
+    assert both == apart
+    assert together.examples == sum(p.examples for p in alone) - 2 * 64  # one full gradient, not two

@@ -249,14 +249,19 @@ def noise_norm_metric(size: int) -> str:
 
 
 def gradient_noise(probe: Probe, wanted: frozenset) -> dict:
-    """The ``noise_norm_b{size}`` measurements (:func:`noise_norm_metric`) wanted, from one full gradient."""
+    """The ``noise_norm_b{size}`` (:func:`noise_norm_metric`) and ``noise_quantiles_b{size}``,
+    ``noise_kurtosis_b{size}`` (:func:`noise_shape_metric`) measurements wanted, all from one
+    full gradient."""
     images, labels = probe.train
     model = probe.model
     model.eval()
     full = _flat_grad(model, images, labels, probe.eval_batch)
     probe.examples += 2 * len(labels)
     values = {}
-    for name in sorted(wanted):
+    shapes = {int(n.rsplit("_b", 1)[1]) for n in wanted if not n.startswith("noise_norm_b")}
+    for size in sorted(shapes):
+        values.update(_noise_shape(probe, full, size))
+    for name in sorted(n for n in wanted if n.startswith("noise_norm_b")):
         size = int(name.removeprefix("noise_norm_b"))
         if size > len(labels):
             values[name] = math.nan
@@ -269,7 +274,7 @@ def gradient_noise(probe: Probe, wanted: frozenset) -> dict:
         probe.examples += 2 * NOISE_DRAWS * size
         values[name] = sum(norms) / len(norms)
     model.train()
-    return values
+    return {n: values[n] for n in wanted}
 
 
 for _size in NOISE_SIZES:
@@ -296,30 +301,22 @@ def noise_shape_metric(size: int) -> tuple[str, str]:
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise ValueError(f"a noise batch size must be a positive integer, got {size!r}")
     names = (f"noise_quantiles_b{size}", f"noise_kurtosis_b{size}")
-    measurement(*names)(noise_shape)
+    measurement(*names)(gradient_noise)
     return names
 
 
-def noise_shape(probe: Probe, wanted: frozenset) -> dict:
-    """The ``noise_quantiles_b{size}`` and ``noise_kurtosis_b{size}`` measurements wanted
-    (:func:`noise_shape_metric`), from one full gradient."""
+def _noise_shape(probe: Probe, full: torch.Tensor, size: int) -> dict:
+    """The quantiles and excess kurtosis of the components of one noise vector at ``size``,
+    against the full gradient ``full`` (the model in eval mode)."""
     images, labels = probe.train
-    model = probe.model
-    model.eval()
-    full = _flat_grad(model, images, labels, probe.eval_batch)
-    probe.examples += 2 * len(labels)
+    pick = torch.randperm(len(labels), generator=torch.Generator().manual_seed(5 + size))[:size]
+    pick = pick.to(labels.device)
+    noise = (_flat_grad(probe.model, images[pick], labels[pick], probe.eval_batch) - full).double().cpu()
+    probe.examples += 2 * size
+    centred = noise - noise.mean()
     levels = torch.linspace(0, 1, NOISE_LEVELS, dtype=torch.float64)
-    values = {}
-    for size in sorted({int(n.rsplit("_b", 1)[1]) for n in wanted}):
-        pick = torch.randperm(len(labels), generator=torch.Generator().manual_seed(5 + size))[:size]
-        pick = pick.to(labels.device)
-        noise = (_flat_grad(model, images[pick], labels[pick], probe.eval_batch) - full).double().cpu()
-        probe.examples += 2 * size
-        centred = noise - noise.mean()
-        values[f"noise_quantiles_b{size}"] = torch.quantile(noise, levels).tolist()
-        values[f"noise_kurtosis_b{size}"] = float((centred**4).mean() / (centred**2).mean() ** 2 - 3)
-    model.train()
-    return {n: values[n] for n in wanted}
+    return {f"noise_quantiles_b{size}": torch.quantile(noise, levels).tolist(),
+            f"noise_kurtosis_b{size}": float((centred**4).mean() / (centred**2).mean() ** 2 - 3)}
 
 
 for _size in NOISE_SIZES:
