@@ -2,6 +2,7 @@
 rules (``"sls"`` against Vaswani et al. 2019, Alg. 1, written out here), the step in every
 group's lr, one line search for all groups, the evaluation counts and a resume from state_dict."""
 
+import copy
 import math
 import re
 
@@ -340,3 +341,65 @@ def test_state_dicts_saved_without_growth_and_lr_still_load():
     resumed.load_state_dict(saved)
     assert resumed.param_groups[0]["growth"] == 2.0 and resumed.param_groups[0]["lr"] == opt.last_step_size
     resumed.step(quadratic(a, w))
+
+
+def batch_norm_net_and_closure(seed: int = 0):
+    """A network with BatchNorm, a batch, and its closure under the optimizer's contract."""
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.BatchNorm1d(8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+    x, y = torch.randn(32, 5) * 3 + 1, torch.randint(0, 3, (32,))
+
+    def closure(backward=True):
+        with torch.set_grad_enabled(backward):
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+        if backward:
+            model.zero_grad()
+            loss.backward()
+        return loss
+
+    return model, x, closure
+
+
+@pytest.mark.parametrize("frozen, moved_once", [(True, True), (False, False)])
+def test_frozen_trial_statistics_move_as_one_forward_does(frozen, moved_once):
+    from critbatch.optim import batch_norm_statistics
+
+    model, x, closure = batch_norm_net_and_closure()
+    once = copy.deepcopy(model)
+    once(x)  # one forward in train mode, at the parameters the step starts from
+    opt = ArmijoSGD(model.parameters(), init_step_size=50.0, shrink=0.5, reset="constant",
+                    frozen=batch_norm_statistics(model) if frozen else ())
+    opt.step(closure)
+    assert opt.counts["failed_trials"] >= 2  # trials at rejected parameters took place
+    same = [torch.equal(a, b) for a, b in zip(batch_norm_statistics(model), batch_norm_statistics(once))]
+    assert len(same) == 3 and all(same) == moved_once
+
+
+def test_frozen_trial_statistics_leave_the_search_as_it_was():
+    """The trial losses use the batch's statistics either way: the same step, the same parameters."""
+    from critbatch.optim import batch_norm_statistics
+
+    results = []
+    for frozen in (False, True):
+        model, _, closure = batch_norm_net_and_closure(seed=1)
+        opt = ArmijoSGD(model.parameters(), init_step_size=50.0, shrink=0.5, reset="constant",
+                        frozen=batch_norm_statistics(model) if frozen else ())
+        for _ in range(3):
+            opt.step(closure)
+        results.append((opt.counts, [p.detach().clone() for p in model.parameters()]))
+    assert results[0][0] == results[1][0]
+    assert all(torch.equal(a, b) for a, b in zip(results[0][1], results[1][1]))
+
+
+def test_trial_bn_in_a_spec():
+    from critbatch import optim
+
+    model, _, _ = batch_norm_net_and_closure()
+    spec = {"kind": "armijo", "reset": "constant", "trial_bn": "frozen"}
+    opt = optim.build(spec, model.parameters(), lr=None, model=model)
+    assert [t.data_ptr() for t in opt._frozen] == [t.data_ptr() for t in model[1].buffers()]
+    for bad in ({**spec, "trial_bn": "updated"}, {"kind": "sgd", "trial_bn": "frozen"}):
+        with pytest.raises(ValueError, match="trial_bn must be 'frozen', in an armijo spec, with the model given"):
+            optim.build(bad, model.parameters(), lr=0.1, model=model)
+    with pytest.raises(ValueError, match="with the model given"):
+        optim.build(spec, model.parameters(), lr=None)

@@ -168,3 +168,79 @@ def test_steps_and_sfo_figure():
     steps_and_sfo(ax_k, ax_n, dataclasses.replace(read, fit=None), "title")  # no fit: no dashed curve
     assert not [line for line in ax_k.lines if line.get_linestyle() == "--"]
     plt.close("all")
+
+
+def test_open_question_runs_reuse_the_stored_runs_and_change_one_thing():
+    """The float32 and "updated" arms are the stored sweep and curve runs, keys unchanged by the new
+    options; the other arms differ from them in the precision or in trial_bn only."""
+    from critbatch.store import config_key
+
+    runs = armijo_study.round_off_runs("reduced", seed=0)
+    assert list(runs) == [("float32", 4), ("float64", 4), ("float32", 8), ("float64", 8)]
+    assert [config_key(c) for c in runs["float32", 4]] == ["010c1b880bf28d2e", "927b098c060ac47b", "dfa776d1d06e3525"]
+    assert [dataclasses.replace(c, dtype=None) for c in runs["float64", 4]] == runs["float32", 4]
+    assert {c.dtype for c in runs["float64", 4]} == {"float64"}
+    bn = armijo_study.trial_bn_runs("reduced", seed=0)
+    assert sorted(bn) == [("frozen", 0), ("frozen", 1), ("updated", 0), ("updated", 1)]
+    assert config_key(bn["updated", 0]) == "b714caaf77f7a2a2" == config_key(
+        armijo_study.curve_runs("reduced", setting="cifar10")["SGD+Armijo"])
+    frozen = bn["frozen", 1]
+    assert frozen.optimizer == {**bn["updated", 1].optimizer, "trial_bn": "frozen"}
+    assert dataclasses.replace(frozen, optimizer=bn["updated", 1].optimizer) == bn["updated", 1]
+
+
+def precision_run(precision: str, b: int, seed: int, status: str, accs: list, sizes: list) -> Result:
+    log = pd.DataFrame({"step": [0, 100, 200][:len(accs)], "train_acc": accs,
+                        "step_sizes": [None] + [np.full(100, s) for s in sizes]})
+    config = armijo_study.round_off_runs("smoke")["float32", 8][0]
+    config = dataclasses.replace(config, seed=seed, dtype="float64" if precision == "float64" else None)
+    return Result("key", config, log, {"status": status, "steps": int(log.step.iloc[-1])})
+
+
+@pytest.mark.parametrize("double_reaches", [True, False])
+def test_round_off_claims_and_verdict(double_reaches):
+    collapsed = [precision_run("float32", 4, s, "stalled", [0.1, 0.93, 0.93], [0.1, 1e-10]) for s in (0, 1)]
+    double = [precision_run("float64", 4, s, "reached", [0.1, 0.95, 0.98], [0.1, 0.05]) if double_reaches else
+              precision_run("float64", 4, s, "stalled", [0.1, 0.93, 0.93], [0.1, 1e-12]) for s in (0, 1)]
+    control = [precision_run("float32", 8, s, "reached", [0.1, 0.98], [0.1]) for s in (0, 1)]
+    control_double = [precision_run("float64", 8, s, "reached", [0.1, 0.95, 0.98], [0.1, 0.2]) for s in (0, 1)]
+    ends = armijo_claims.precision_ends({("float32", 4): collapsed, ("float64", 4): double,
+                                         ("float32", 8): control, ("float64", 8): control_double}, 0.97)
+    assert ends.loc["float32", 4, 0]["median step, last stretch"] == pytest.approx(1e-10)
+    assert ends.loc["float32", 8, 1]["steps to target"] == 100
+    claims = armijo_claims.round_off_claims(ends, "round-off")
+    assert claims.verdict.eq("reproduced").tolist() == [double_reaches] * 2
+    verdict = armijo_claims.round_off_verdict(claims, ends)
+    assert verdict.startswith("Round-off confirmed" if double_reaches else "Round-off is not the explanation")
+    assert ("reach the target in 200 steps" if double_reaches else "stalled at step 200") in verdict
+    assert ("At b = 8, the control, they reach the target in 100 steps in float32 and reach the target in 200 "
+            "steps in float64, ending at 0.1 and 0.2.") in verdict
+
+
+def test_jumpiness_counts_drops_after_the_first_epoch():
+    log = pd.DataFrame({"epoch": range(6), "train_acc": [0.1, 0.8, 0.7, 0.72, 0.6, 0.9]})
+    jumps = armijo_claims.jumpiness(log)
+    assert jumps == pytest.approx({"mean |change| (points)": (10 + 2 + 12 + 30) / 4, "drops > 5 points": 2,
+                                   "largest drop (points)": 12})
+
+
+@pytest.mark.parametrize("frozen_accs, effect", [
+    ([0.1, 0.8, 0.82, 0.84, 0.86, 0.9], "remove"), ([0.1, 0.8, 0.7, 0.75, 0.8, 0.9], "reduce"),
+    ([0.1, 0.8, 0.5, 0.72, 0.4, 0.9], "do not reduce")])
+def test_trial_bn_claims_and_verdict(frozen_accs, effect):
+    def run(accs, sizes=0.5):
+        log = pd.DataFrame({"epoch": range(6), "step": range(0, 60, 10), "train_acc": accs, "test_acc": accs,
+                            "batch_loss": [np.nan, 1, 0.9, 0.8, 0.7, 0.6], "failed_trials": range(0, 30, 5),
+                            "step_sizes": [None] + [np.full(10, sizes)] * 5})
+        return Result("key", {}, log, {})
+
+    runs = {("updated", 0): run([0.1, 0.8, 0.7, 0.72, 0.6, 0.9]), ("frozen", 0): run(frozen_accs),
+            ("updated", 1): run([0.1] * 6), ("frozen", 1): run([0.1] * 6, sizes=0.25)}
+    table = armijo_claims.jumps(runs)
+    assert table["failed trials per step"].tolist() == [0.5] * 4
+    assert table["steps as updated"].tolist() == [True, True, True, False]
+    claims = armijo_claims.trial_bn_claims(table, "trial statistics", "substitute")
+    assert claims.verdict.eq("reproduced").tolist() == [effect != "do not reduce"] * 2 + [False]
+    assert claims.ours[2] == "1 of 2 seeds equal"
+    verdict = armijo_claims.trial_bn_verdict(table, "sub")
+    assert f"frozen trial statistics {effect} the jumps" in verdict and verdict.endswith("0.50 trials per step.")

@@ -318,3 +318,30 @@ def test_a_checkpoint_made_with_other_threads_is_refused(fit, tmp_path):
         fit(dataclasses.replace(BASE, epochs=1), checkpoint=checkpoint)
     with runs.pinned_threads(1), pytest.raises(ValueError, match="made with .*'threads': 2.*resume with the same"):
         fit(dataclasses.replace(BASE, epochs=1), checkpoint=checkpoint)
+
+
+def test_float64_puts_network_data_and_optimizer_state_in_double(fit, monkeypatch):
+    """The network, its optimizer state and the batches (a float32 batch would not pass a float64
+    network) are in double precision; the run follows the float32 one closely but not bit for bit."""
+    built = []
+    build = optimizers.build
+    monkeypatch.setattr(optimizers, "build", lambda *a, **kw: built.append(build(*a, **kw)) or built[-1])
+    config = dataclasses.replace(BASE, optimizer={"kind": "momentum", "momentum": 0.9}, epochs=2)
+    single, _ = fit(config)
+    double, summary = fit(dataclasses.replace(config, dtype="float64"))
+    assert summary["status"] == "budget"
+    params = [p for group in built[-1].param_groups for p in group["params"]]
+    assert {p.dtype for p in params} == {torch.float64}
+    assert {s["momentum_buffer"].dtype for s in built[-1].state.values()} == {torch.float64}
+    assert {p.dtype for group in built[0].param_groups for p in group["params"]} == {torch.float32}
+    assert not single.train_loss.equals(double.train_loss)
+    assert double.train_loss.to_numpy() == pytest.approx(single.train_loss.to_numpy(), rel=1e-3)
+
+
+def test_dtype_is_checked_and_leaves_the_keys_of_earlier_runs_as_they_were():
+    from critbatch.store import config_key
+
+    with pytest.raises(ValueError, match=r"^dtype must be one of None, 'float64', got 'float16'$"):
+        dataclasses.replace(BASE, dtype="float16")
+    assert config_key(BASE) == "9699c341e5cfd654"  # the key before TrainConfig had a dtype
+    assert config_key(dataclasses.replace(BASE, dtype="float64")) != config_key(BASE)

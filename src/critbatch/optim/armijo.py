@@ -38,6 +38,13 @@ line-search options. A group that carries other values, or other keys such as
 ``weight_decay``, is refused. After each step, the step taken is written to every group's
 ``"lr"``, where ``torch.optim.lr_scheduler``-style loggers read it.
 
+BatchNorm statistics. Every trial forward runs the network in train mode, so by default it also
+moves the BatchNorm running statistics, at parameters the search may reject. With ``frozen``
+(the tensors :func:`batch_norm_statistics` lists; the loop passes them for the optimizer spec's
+``"trial_bn": "frozen"``), they are restored after every trial to what the step's first forward,
+at the current parameters, left: a step then moves them exactly as one forward pass does. The
+trial losses themselves are unchanged (they use the batch's statistics either way).
+
 Closure contract (that of :mod:`critbatch.train`): ``closure()`` zeroes the gradients, computes
 the mini-batch loss and back-propagates; ``closure(backward=False)`` only computes the loss, at
 the current parameters and on the same mini-batch. A step costs one forward-backward pass and
@@ -62,12 +69,12 @@ are saved into buffers allocated once, with ``copy_``.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Callable, Iterable
 
 import torch
 from torch.optim import Optimizer
 
-__all__ = ["ArmijoSGD", "armijo_holds", "sls_skips"]
+__all__ = ["ArmijoSGD", "armijo_holds", "batch_norm_statistics", "sls_skips"]
 
 RESETS = ("constant", "grow", "epoch_mean", "sls")
 #: The options of the one line search that all groups share: given to the constructor only.
@@ -79,6 +86,12 @@ def armijo_holds(loss: torch.Tensor, trial_loss: torch.Tensor, step_size: float,
                  grad_norm_sq: torch.Tensor) -> bool:
     r"""The Armijo condition :math:`f(\theta - \alpha g) \le f(\theta) - c\,\alpha\,\|g\|^2`."""
     return bool(trial_loss <= loss - c * step_size * grad_norm_sq)
+
+
+def batch_norm_statistics(model: torch.nn.Module) -> list[torch.Tensor]:
+    """The running statistics (mean, variance, batches counted) of every BatchNorm layer of ``model``."""
+    return [t for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+            for t in m.buffers(recurse=False)]
 
 
 def sls_skips(grad_norm_sq: torch.Tensor) -> bool:
@@ -105,12 +118,14 @@ class ArmijoSGD(Optimizer):
         max_step_size: cap on the trial step (None: no cap; the TMLR code uses 10).
         growth: gamma, the factor by which ``"grow"`` and ``"sls"`` grow the trial over an epoch
             (default 2).
+        frozen: tensors that the trial forwards must leave as the step's first forward left them,
+            e.g. :func:`batch_norm_statistics` (default: none).
     """
 
     def __init__(self, params, c: float = 0.1, init_step_size: float = 1.0, shrink: float = 0.9,
                  max_backtracks: int = 100, fallback_step: float = 1e-6, reset: str = "grow",
                  steps_per_epoch: int | None = None, max_step_size: float | None = None,
-                 growth: float = 2.0):
+                 growth: float = 2.0, frozen: Iterable[torch.Tensor] = ()):
         if not 0 < c < 1:
             raise ValueError(f"Armijo constant c must be in (0, 1), got {c}")
         if not init_step_size > 0:
@@ -132,6 +147,8 @@ class ArmijoSGD(Optimizer):
                         growth=growth, steps_per_epoch=steps_per_epoch, max_step_size=max_step_size)
         super().__init__(params, defaults)
         self._saved: dict[torch.Tensor, torch.Tensor] = {}  # scratch copies of the parameters, not state
+        self._frozen = list(frozen)
+        self._kept = [torch.empty_like(t) for t in self._frozen]  # their values after the first forward
 
     def add_param_group(self, param_group: dict) -> None:
         """Add a group that shares the line search: it may repeat a line-search option only with
@@ -222,6 +239,8 @@ class ArmijoSGD(Optimizer):
         options = self.param_groups[0]
         if options["reset"] == "sls" and sls_skips(grad_norm_sq):
             return loss
+        for kept, tensor in zip(self._kept, self._frozen):
+            kept.copy_(tensor)
         saved = [self._saved.setdefault(p, torch.empty_like(p)) for p in params]
         torch._foreach_copy_(saved, params)  # multi-tensor kernels: a few launches, not one per tensor
         s = self._search
@@ -231,7 +250,10 @@ class ArmijoSGD(Optimizer):
                 step_size *= options["shrink"]
             self._move(params, saved, grads, step_size)
             s["trials"] += 1
-            if armijo_holds(loss.detach(), closure(backward=False), step_size, options["c"], grad_norm_sq):
+            trial_loss = closure(backward=False)
+            for tensor, kept in zip(self._frozen, self._kept):
+                tensor.copy_(kept)
+            if armijo_holds(loss.detach(), trial_loss, step_size, options["c"], grad_norm_sq):
                 break
             s["failed_trials"] += 1
         else:  # every trial failed: Alg. 1 keeps the last one, the official code a fallback step

@@ -41,7 +41,10 @@ from . import measurements
 from ..runs import register
 from ..store import config_key
 
-__all__ = ["TrainConfig", "train"]
+__all__ = ["DTYPES", "TrainConfig", "train"]
+
+#: The floating-point types a run may compute in (TrainConfig.dtype): None is float32, the default.
+DTYPES = {None: torch.float32, "float64": torch.float64}
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class TrainConfig:
     sampling: str = "epoch"  # "epoch" (shuffled passes) or "replacement"
     stages: dict | None = None  # stages read by schedules with unit="stage" (critbatch.schedules.stages_from_spec),
     #                             e.g. {"kind": "every", "epochs": 10} or {"kind": "threshold", "metric": ...}
+    dtype: str | None = None  # "float64": network, data and optimizer state in double precision; None: float32
 
     def __post_init__(self):
         validate.seed(self.seed)
@@ -88,6 +92,8 @@ class TrainConfig:
             raise ValueError(f"patience needs a stop rule and must be positive, got {self.patience!r}")
         if self.stop is not None and self.stop.get("metric") not in self.metrics:
             raise ValueError(f"the stop metric {self.stop.get('metric')!r} must be one of metrics={self.metrics}")
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {', '.join(map(repr, DTYPES))}, got {self.dtype!r}")
         watched = (self.stages or {}).get("metric")
         if watched is not None and watched not in self.metrics:
             raise ValueError(f"the stages watch {watched!r}: add it to metrics={self.metrics}")
@@ -144,14 +150,17 @@ class _Session:
 
     def __init__(self, config: TrainConfig, device: torch.device, data_root, mirror, eval_batch: int):
         self.config, self.device, self.eval_batch = config, device, eval_batch
+        dtype = DTYPES[config.dtype]
+
         def load(train: bool) -> datasets.Dataset:
-            return datasets.load(config.dataset, train, device=device, normalize=config.normalize,
-                                 root=data_root, mirror=mirror)
+            split = datasets.load(config.dataset, train, device=device, normalize=config.normalize,
+                                  root=data_root, mirror=mirror)
+            return split._replace(images=split.images.to(dtype))  # float32: the same tensor, no copy
 
         train_set = load(True)
         self.images, self.labels = _subset(train_set.images, train_set.labels, config.train_subset)
         torch.manual_seed(config.seed)
-        self.model = models.build(config.model, tuple(self.images.shape[1:]), train_set.classes).to(device)
+        self.model = models.build(config.model, tuple(self.images.shape[1:]), train_set.classes).to(device, dtype)
         self.lr_at = schedules.from_spec(config.lr) if config.lr is not None else None
         self.batch_at = schedules.from_spec(config.batch_size)
         self.stages = schedules.stages_from_spec(config.stages) if config.stages is not None else None
@@ -164,7 +173,8 @@ class _Session:
         first = self.progress()
         self.optimizer = optim.build(config.optimizer, self.model.parameters(),
                                      lr=self.lr_at(first) if self.lr_at else None,
-                                     steps_per_epoch=self.steps_per_epoch(self.batch_size(first)))
+                                     steps_per_epoch=self.steps_per_epoch(self.batch_size(first)),
+                                     model=self.model)
         self.probe = measurements.Probe(self.model, (self.images, self.labels),
                                         lambda: tuple(load(False)[:2]), eval_batch)
 

@@ -15,14 +15,16 @@ import numpy as np
 import pandas as pd
 
 from critbatch.analysis.claims import claim, held, verdict
-from critbatch.analysis.reach import first_reach
+from critbatch.analysis.reach import first_reach, how_ended
 from critbatch.analysis.seeds import mean_and_range
 
 from . import quoted, theory
 
 __all__ = ["average", "critical_batch_sizes", "evaluation_claims", "evaluation_verdict", "fewest_steps_claims",
-           "fit_claims", "measure", "quote_rebuttal_targets", "shape_claims", "step_size_claims",
-           "step_size_verdict", "sweep_verdict", "two_target_claims", "two_target_verdict", "unfinished"]
+           "fit_claims", "jumpiness", "jumps", "measure", "precision_ends", "quote_rebuttal_targets",
+           "round_off_claims", "round_off_verdict", "shape_claims", "step_size_claims", "step_size_verdict",
+           "sweep_verdict", "trial_bn_claims", "trial_bn_verdict", "two_target_claims", "two_target_verdict",
+           "unfinished"]
 
 
 def measure(sweep: dict, target: float) -> pd.DataFrame:
@@ -216,3 +218,150 @@ def two_target_verdict(claims: pd.DataFrame, looser: float, target: float, armij
 def step_size_verdict(claims: pd.DataFrame, substitute: str | None = None) -> str:
     """Each step-size claim with our number and its verdict (on ``substitute``, if the runs train on one)."""
     return _on(substitute) + verdict(claims, "{claim}: {ours} ({verdict})", noun="claims", every=True) + "."
+
+
+#: The round-off test: accepted steps "stay large" when each run's last logged stretch has a
+#: median at least this (the float32 runs at b = 4 end near 1e-10, those at b = 8 near 0.1).
+LARGE_STEP = 1e-3
+#: The jumpiness test: a drop of the training accuracy by more than this between evaluations.
+DROP = 0.05
+
+
+def _steps_taken(result) -> np.ndarray:
+    return np.concatenate(result.log.step_sizes.dropna().to_list())
+
+
+def precision_ends(runs: dict, target: float) -> pd.DataFrame:
+    """One row per run of ``{(precision, b): [Result, ...]}``: how it ended, its steps, the steps to
+    training accuracy ``target`` (NaN: never), its best accuracy, and the median accepted step of
+    the whole run and of its last logged stretch (the quarter epoch before it stopped)."""
+    rows = []
+    for (precision, b), results in runs.items():
+        for r in results:
+            hit = first_reach(r.log, "train_acc", at_least=target)
+            rows.append({"precision": precision, "b": b, "seed": r.config.seed, "status": r.summary["status"],
+                         "steps": r.summary["steps"], "steps to target": hit.step if hit is not None else math.nan,
+                         "best training accuracy": r.log.train_acc.max(),
+                         "median step": float(np.median(_steps_taken(r))),
+                         "median step, last stretch": float(np.median(r.log.step_sizes.dropna().iloc[-1]))})
+    return pd.DataFrame(rows).set_index(["precision", "b", "seed"]).sort_index()
+
+
+def _span(values: pd.Series, form: str = "{:.3g}") -> str:
+    low, high = values.min(), values.max()
+    return form.format(low) if low == high else f"{form.format(low)}–{form.format(high)}"
+
+
+def round_off_claims(ends: pd.DataFrame, figure: str) -> pd.DataFrame:
+    """At the smallest batch size of ``ends`` (:func:`precision_ends`), float64 runs reach the
+    target with every seed and their accepted steps stay large, if float32 round-off in the
+    Armijo test is what makes the float32 runs collapse (the chapter's explanation)."""
+    b = ends.index.get_level_values("b").min()
+    single, double = ends.loc["float32", b], ends.loc["float64", b]
+    explanation = "collapse from float32 round-off: gone in float64"
+    reached = (double.status == "reached").sum()
+    return pd.DataFrame([
+        claim(figure, f"MNIST, b = {b}", "every seed reaches the target in float64 (test: all)", explanation,
+              f"float64: {reached} of {len(double)} reached (steps {_span(double.steps, '{:,}')}); float32: "
+              f"{(single.status == 'reached').sum()} of {len(single)} (stopped at steps {_span(single.steps, '{:,}')})",
+              reached == len(double)),
+        claim(figure, f"MNIST, b = {b}", f"accepted steps stay large in float64 (test: median of each run's last "
+              f"logged stretch ≥ {LARGE_STEP:g})", explanation,
+              f"float64: {_span(double['median step, last stretch'])}; float32: "
+              f"{_span(single['median step, last stretch'])}",
+              bool((double["median step, last stretch"] >= LARGE_STEP).all())),
+    ])
+
+
+def round_off_verdict(claims: pd.DataFrame, ends: pd.DataFrame) -> str:
+    """Whether float64 removes the collapse at the smallest batch size (the rows of
+    :func:`round_off_claims`), against float32 there, and both precisions at the next batch size
+    of ``ends`` (the control)."""
+    b, control = sorted(ends.index.get_level_values("b").unique())[:2]
+    double, single = ends.loc["float64", b], ends.loc["float32"]
+
+    def steps(runs: pd.DataFrame) -> str:
+        if runs["steps to target"].notna().all():
+            return f"reach the target in {_span(runs['steps to target'], '{:,.0f}')} steps"
+        return how_ended(list(zip(runs.status, runs.steps)))
+
+    def last(runs: pd.DataFrame) -> str:
+        return _span(runs["median step, last stretch"])
+
+    head = ("Round-off confirmed" if held(claims).all() else
+            "Round-off is not the explanation, and the chapter's sentence blaming it is wrong")
+    return (f"{head}: in float64 the {len(double)} seeds at b = {b} {steps(double)}, their accepted steps ending "
+            f"at a median of {last(double)}; in float32 they {steps(single.loc[b])}, ending at {last(single.loc[b])}. "
+            f"At b = {control}, the control, they {steps(single.loc[control])} in float32 and "
+            f"{steps(ends.loc['float64', control])} in float64, ending at {last(single.loc[control])} and "
+            f"{last(ends.loc['float64', control])}.")
+
+
+def jumpiness(log: pd.DataFrame, start: float = 1.0) -> dict:
+    """How much the training accuracy jumps between consecutive evaluations from epoch ``start``
+    on (the climb from the random initialisation left out), in percentage points: the mean
+    absolute change, the number of drops by more than :data:`DROP`, and the largest drop."""
+    change = log.train_acc[log.epoch >= start].diff().dropna() * 100
+    return {"mean |change| (points)": float(change.abs().mean()),
+            f"drops > {DROP * 100:g} points": int((change < -DROP * 100).sum()),
+            "largest drop (points)": float(max(0.0, -change.min()))}
+
+
+def _same_steps(log: pd.DataFrame, other: pd.DataFrame) -> bool:
+    """The same mini-batch losses (train mode) and accepted steps: the same parameters throughout."""
+    return log.batch_loss.equals(other.batch_loss) and np.array_equal(
+        np.concatenate(log.step_sizes.dropna().to_list()), np.concatenate(other.step_sizes.dropna().to_list()))
+
+
+def jumps(runs: dict) -> pd.DataFrame:
+    """:func:`jumpiness` per run of ``{(trial statistics, seed): Result}``, its last accuracies,
+    its failed trials per step, and whether it takes the steps of the "updated" run of its seed."""
+    rows = {(arm, seed): {**jumpiness(r.log), "final training accuracy": r.log.train_acc.iloc[-1],
+                          "final test accuracy": r.log.test_acc.iloc[-1],
+                          "failed trials per step": r.log.failed_trials.iloc[-1] / r.log.step.iloc[-1],
+                          "steps as updated": _same_steps(r.log, runs["updated", seed].log)}
+            for (arm, seed), r in runs.items()}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(["trial statistics", "seed"])
+
+
+def trial_bn_claims(table: pd.DataFrame, figure: str, data: str) -> pd.DataFrame:
+    """Fewer drops and smaller changes of the training accuracy with frozen trial statistics
+    (``table``: :func:`jumps`), if rejected trials moving the BatchNorm statistics cause the jumps."""
+    drops, mean = f"drops > {DROP * 100:g} points", "mean |change| (points)"
+    updated, frozen = table.loc["updated"], table.loc["frozen"]
+    hypothesis = "rejected trials move the BatchNorm statistics: frozen, fewer jumps"
+    return pd.DataFrame([
+        claim(figure, data, f"drops of the training accuracy by more than {DROP * 100:g} points between epochs, "
+              "all seeds (test: fewer when frozen)", hypothesis,
+              f"updated: {updated[drops].sum()}; frozen: {frozen[drops].sum()}",
+              frozen[drops].sum() < updated[drops].sum()),
+        claim(figure, data, "mean absolute change of the training accuracy between epochs, mean over seeds "
+              "(test: smaller when frozen)", hypothesis,
+              f"updated: {updated[mean].mean():.1f} points; frozen: {frozen[mean].mean():.1f} points",
+              frozen[mean].mean() < updated[mean].mean()),
+        claim(figure, data, "the same parameters with frozen trial statistics (test: the mini-batch losses and "
+              "accepted steps of every seed equal the updated run's)", "only the BatchNorm statistics change",
+              f"{frozen['steps as updated'].sum()} of {len(frozen)} seeds equal",
+              bool(frozen["steps as updated"].all())),
+    ])
+
+
+def trial_bn_verdict(table: pd.DataFrame, substitute: str | None = None) -> str:
+    """Whether frozen trial statistics remove, reduce or do not change the jumps (``table``: :func:`jumps`)."""
+    drops, mean = f"drops > {DROP * 100:g} points", "mean |change| (points)"
+    updated, frozen = table.loc["updated"], table.loc["frozen"]
+    before, after = updated[drops].sum(), frozen[drops].sum()
+    fewer, calmer = after < before, frozen[mean].mean() < updated[mean].mean()
+    effect = ("there are no such drops to remove" if before == 0 else
+              "frozen trial statistics remove the jumps" if after == 0 else
+              "frozen trial statistics reduce the jumps" if fewer and calmer else
+              "frozen trial statistics do not reduce the jumps, so rejected trials moving the BatchNorm "
+              "statistics do not explain them")
+    return (_on(substitute) + f"{effect}: {before} drops of more than {DROP * 100:g} points with the statistics "
+            f"updated by every trial, {after} with them frozen ({len(updated)} seed{'s' * (len(updated) > 1)}); "
+            f"mean absolute change between epochs {updated[mean].mean():.1f} against {frozen[mean].mean():.1f} "
+            f"points; final training accuracy {_span(updated['final training accuracy'])} against "
+            f"{_span(frozen['final training accuracy'])}. The line search rejects "
+            f"{_span(updated['failed trials per step'], '{:.2f}')} trials per step"
+            + (", and the parameters are the same in both arms, so only the statistics differ."
+               if frozen["steps as updated"].all() else "."))

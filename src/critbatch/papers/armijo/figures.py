@@ -19,12 +19,16 @@ from . import claims as measured
 from . import quoted, study, theory
 from .study import OPTIMIZERS, Sweep
 
-__all__ = ["COLORS", "computations", "label_if_substitute", "log2_batch_axis", "sfo_against_rebuttal",
-           "step_size_traces", "steps_and_sfo", "training_curves", "two_targets"]
+__all__ = ["COLORS", "PRECISION_COLORS", "computations", "label_if_substitute", "log2_batch_axis", "precision_traces",
+           "sfo_against_rebuttal", "step_size_traces", "steps_and_sfo", "training_curves", "trial_bn_curves",
+           "two_targets"]
 
 NOT_REACHED = "target not reached (▲)"
 #: The rebuttal's colours: SGD+Armijo blue, SGD red, Momentum cyan, Adam green, AdamW yellow, RMSProp black.
 COLORS = dict(zip(OPTIMIZERS, ["C0", "C3", "C9", "C2", "C8", "k"]))
+#: The open questions' two arms: float32 and BatchNorm statistics updated by every trial (the runs as
+#: they are) in red, float64 and frozen trial statistics in blue.
+PRECISION_COLORS = {"float32": "C3", "float64": "C0", "updated": "C3", "frozen": "C0"}
 
 
 def label_if_substitute(fig: Figure, scale: str, setting: str) -> None:
@@ -164,3 +168,38 @@ def training_curves(axes, runs: dict, accuracy_range: tuple[float, float]) -> No
     for ax in axes:
         ax.set_xlabel("epochs")
     legend_with_notes(axes[0], "ended early", fontsize="x-small")
+
+
+def precision_traces(ax: Axes, ax_acc: Axes, runs: dict, target: float) -> None:
+    """For runs keyed by (precision, b) (:func:`critbatch.papers.armijo.study.round_off_runs`):
+    every accepted step against the step on ``ax``, and the training accuracy at each check after
+    the first step against the step on ``ax_acc`` (so that its axis shows the range near the
+    ``target``, dotted); solid lines for the smallest b, dashed for the other, one line per seed."""
+    smallest = min(b for _, b in runs)
+    for (precision, b), results in runs.items():
+        style = {"color": PRECISION_COLORS[precision], "ls": "-" if b == smallest else "--"}
+        for i, result in enumerate(results):
+            label = f"{precision}, b = {b}" if i == 0 else None
+            sizes = np.concatenate(result.log.step_sizes.dropna().to_list())
+            ax.plot(np.arange(1, len(sizes) + 1), sizes, lw=0.5, label=label, **style)
+            checks = result.log[result.log.step > 0]
+            ax_acc.plot(checks.step, checks.train_acc, marker="o", ms=2, label=label, **style)
+    ax.set(xscale="log", yscale="log", xlabel="step k", ylabel="accepted step size α_k",
+           title="SGD+Armijo, MNIST: accepted steps")
+    ax_acc.axhline(target, color="0.5", ls=":", label=f"target {target}")
+    ax_acc.set(xlabel="step k", ylabel="training accuracy", title="training accuracy at each check")
+    for a in (ax, ax_acc):
+        a.legend(fontsize="x-small")
+
+
+def trial_bn_curves(ax: Axes, ax_test: Axes, runs: dict) -> None:
+    """For runs keyed by (trial statistics, seed) (:func:`critbatch.papers.armijo.study.trial_bn_runs`):
+    training accuracy on ``ax`` and test accuracy on ``ax_test`` per epoch, both in eval mode
+    (BatchNorm running statistics); one line style per seed."""
+    for (arm, seed), result in runs.items():
+        style = {"color": PRECISION_COLORS[arm], "ls": ["-", "--", ":"][seed % 3], "marker": "o", "ms": 3}
+        ax.plot(result.log.epoch, result.log.train_acc, label=f"trial statistics {arm}, seed {seed}", **style)
+        ax_test.plot(result.log.epoch, result.log.test_acc, **style)
+    ax.set(xlabel="epochs", ylabel="training accuracy (eval mode)")
+    ax_test.set(xlabel="epochs", ylabel="test accuracy (eval mode)")
+    ax.legend(fontsize="x-small", loc="lower right")

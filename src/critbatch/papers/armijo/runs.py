@@ -25,3 +25,5 @@ figure("armijo", "cifar-steps-sfo")(lambda scale, store: _sweep(scale, SETTINGS[
 figure("armijo", "mnist-step-sizes")(lambda scale, store: list(study.step_size_runs(scale).values()))
 figure("armijo", "mnist-training-curves")(lambda scale, store: list(study.curve_runs(scale).values()))
 figure("armijo", "cifar-step-sizes-curves")(lambda scale, store: _curves(scale, SETTINGS["cifar"]))
+figure("armijo", "open-questions")(lambda scale, store: [
+    *(c for configs in study.round_off_runs(scale).values() for c in configs), *study.trial_bn_runs(scale).values()])

@@ -17,7 +17,9 @@ takes the TMLR code's 1e-3.
 
 One call per section returns everything its notebook shows: :func:`steps_sfo` (the sweep: K(b),
 N(b), critical batch sizes, the fit, function computations, two targets, and every claim),
-:func:`step_sizes` and :func:`curves`.
+:func:`step_sizes`, :func:`curves` and :func:`open_questions` (two explanations of this
+chapter put to the test: float32 round-off behind the collapse at b = 4, and BatchNorm statistics
+moved by rejected line-search trials behind the jumpy accuracy on the substitute).
 
 Three settings. ``"mnist"``: the MLP 784-512-256-10 on MNIST, the paper's own data and scale at
 every scale. ``"cifar10"`` and ``"cifar100"``: at ``paper`` scale the paper's ResNet-34 on
@@ -31,6 +33,7 @@ every half epoch and allow 10 epochs without progress.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -38,15 +41,17 @@ import pandas as pd
 
 import critbatch
 from critbatch import scales
+from critbatch.analysis.cost import cost
 from critbatch.analysis.reach import how_ended
 from critbatch.train import TrainConfig
 
 from . import claims as measured
 from . import theory
 
-__all__ = ["BATCH_SIZES", "OPTIMIZERS", "PAPER_SETTINGS", "SETTINGS", "SUBSTITUTE", "TARGETS", "Curves", "StepSizes",
-           "Sweep", "curve_runs", "curves", "read_sweep", "step_size_runs", "step_sizes", "steps_sfo", "substitute",
-           "sweep_runs", "targets", "trained_on"]
+__all__ = ["BATCH_SIZES", "OPTIMIZERS", "PAPER_SETTINGS", "SETTINGS", "SUBSTITUTE", "TARGETS", "Curves",
+           "OpenQuestions", "StepSizes", "Sweep", "curve_runs", "curves", "open_questions", "read_sweep", "round_off_runs",
+           "step_size_runs", "step_sizes", "steps_sfo", "substitute", "sweep_runs", "targets", "trained_on",
+           "trial_bn_runs"]
 
 PAPER = "armijo"
 
@@ -296,3 +301,63 @@ def curves(scale: str, seed: int = 0, setting: str = "mnist", **options) -> Curv
     """The curve runs of ``setting`` at ``scale``, loaded (``options`` as for ``critbatch.run``)."""
     runs = {name: _load(config, **options) for name, config in curve_runs(scale, seed, setting).items()}
     return Curves(runs, _curve_settings(scale, setting)[1], substitute(scale, setting))
+
+
+def round_off_runs(scale: str, seed: int = 0) -> dict[tuple[str, int], list[TrainConfig]]:
+    """{(precision, b): runs over seeds}: SGD+Armijo's MNIST sweep runs (:func:`sweep_runs`) at
+    the smallest batch size and at the next (the control, a batch size that does not collapse),
+    as they are ("float32") and in double precision ("float64")."""
+    runs = sweep_runs(scale, seed)
+    return {(precision, b): [dataclasses.replace(c, dtype=dtype) for c in runs["SGD+Armijo", b]]
+            for b in _mnist(scale)["batch_sizes"][:2]
+            for precision, dtype in (("float32", None), ("float64", "float64"))}
+
+
+def trial_bn_runs(scale: str, seed: int = 0) -> dict[tuple[str, int], TrainConfig]:
+    """{(trial statistics, seed): run}: SGD+Armijo's curve run on the ResNet of the cifar10
+    setting (:func:`curve_runs`), with the BatchNorm running statistics moved by every trial
+    forward ("updated", the run as it is) and by the step's first forward only ("frozen")."""
+    settings, b = _curve_settings(scale, "cifar10")
+    seeds = range(seed, seed + scales.pick(scale, smoke=1, reduced=2, paper=2))
+    return {(arm, s): _config("SGD+Armijo", b, settings, s, options=options, metrics=CURVE_METRICS)
+            for arm, options in (("updated", {}), ("frozen", {"trial_bn": "frozen"})) for s in seeds}
+
+
+@dataclass(frozen=True)
+class OpenQuestions:
+    """Two explanations of this chapter put to the test: float32 round-off behind SGD+Armijo's
+    collapse at the smallest batch size (:func:`round_off_runs`), and BatchNorm statistics moved
+    by rejected trials behind its jumpy accuracy on the ResNet (:func:`trial_bn_runs`)."""
+
+    round_off: dict  # (precision, b) -> results over seeds
+    trial_bn: dict  # (trial statistics, seed) -> result
+    target: float  # the MNIST training accuracy where the round-off runs stop
+    ends: pd.DataFrame  # per round-off run: how it ended, its steps, its accepted step sizes
+    jumps: pd.DataFrame  # per trial-statistics run: how much its training accuracy jumps
+    substitute: str | None  # what the ResNet runs train on instead of CIFAR (None: the paper's own)
+    claims: pd.DataFrame  # "figure": "round-off" or "trial statistics"
+
+    @property
+    def round_off_verdict(self) -> str:
+        return measured.round_off_verdict(self.claims[self.claims.figure == "round-off"], self.ends)
+
+    @property
+    def trial_bn_verdict(self) -> str:
+        return measured.trial_bn_verdict(self.jumps, self.substitute)
+
+    @property
+    def cost(self) -> pd.Series:
+        """CPU time of every run shown, each once."""
+        return cost(self.round_off, {key: [r] for key, r in self.trial_bn.items()})
+
+
+def open_questions(scale: str, seed: int = 0, **options) -> OpenQuestions:
+    """The runs of both open questions at ``scale``, loaded (``options`` as for ``critbatch.run``), measured."""
+    round_off = {key: [_load(c, **options) for c in configs] for key, configs in round_off_runs(scale, seed).items()}
+    trial_bn = {key: _load(config, **options) for key, config in trial_bn_runs(scale, seed).items()}
+    target = targets(scale)[0]
+    ends, jumps = measured.precision_ends(round_off, target), measured.jumps(trial_bn)
+    claims = pd.concat([measured.round_off_claims(ends, "round-off"),
+                        measured.trial_bn_claims(jumps, "trial statistics", trained_on(scale, "cifar10"))],
+                       ignore_index=True)
+    return OpenQuestions(round_off, trial_bn, target, ends, jumps, substitute(scale, "cifar10"), claims)

@@ -1,9 +1,7 @@
 """The runs each trained figure of this chapter needs, for ``python -m critbatch.sweep``: the
 same configs the notebooks load (:func:`.trained.substitute_configs`), listed without loading
 anything. The paper-scale configs (:func:`.trained.paper_configs`, CIFAR-100) need the data and a
-GPU; they are listed by ``paper_configs`` and not by the sweep here. F5 (the LR schedules,
-``substitute_configs(scale)["F5 LR schedules"]``) is not registered yet: its runs are not trained
-in this edition."""
+GPU; they are listed by ``paper_configs`` and not by the sweep here."""
 
 from __future__ import annotations
 
@@ -20,6 +18,7 @@ def _runs(name: str):
 
 
 figure("graduated", "fig4-variants")(_runs("F4 four variants"))
+figure("graduated", "fig5-lr-schedules")(_runs("F5 LR schedules"))
 figure("graduated", "fig6-sharpness")(_runs("F6 (η, b) sweep"))
 figure("graduated", "fig7-noise")(_runs("F7 gradient noise"))
 figure("graduated", "beyond-smoothing")(
