@@ -13,6 +13,7 @@ from critbatch.notebooks import all_notebooks
 from critbatch.paths import project_root
 
 ROOT = project_root()
+FRONT_PAGE = "_notebooks/synthesis/front-page.html"  # the book's root (book/_toc.yml)
 
 
 def images_in(notebook: Path) -> int:
@@ -50,7 +51,7 @@ def test_every_figure_is_shown_and_no_error(html, notebook):
 
 def test_chapters_are_in_the_book(html):
     assert (html / "interpolation" / "index.html").is_file()
-    assert "The Power of Interpolation" in (html / "intro.html").read_text()
+    assert "The Power of Interpolation" in (html / FRONT_PAGE).read_text()
 
 
 def test_nothing_is_loaded_from_the_network(html):
@@ -62,5 +63,5 @@ def test_nothing_is_loaded_from_the_network(html):
         text = page.read_text()
         assert not re.search(r"<(script|link)[^>]+(src|href)=\"(https?:)?//", text), page
     assert (html / "mathjax" / "tex-mml-chtml.js").is_file()
-    for page in ("intro.html", "interpolation/index.html"):
+    for page in (FRONT_PAGE, "interpolation/index.html"):
         assert "mathjax/tex-mml-chtml.js" in (html / page).read_text()

@@ -1,0 +1,86 @@
+"""The synthesis figures, drawn from what :mod:`.study` returns; each function draws into axes it
+is given (notebooks own the figure)."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from critbatch.papers.armijo import theory as armijo_theory
+from critbatch.plotting import plain_log_ticks
+
+from .claims import tightest
+from .predictions import PREDICTIONS, mean_steps, mccandlish_fit
+
+__all__ = ["along_training", "models", "predictions_by_target", "sfo_curves"]
+
+STYLE = {"measured": ("k", "o", "-"), "measured knee": ("k", "s", "--"), "fitted b*": ("C0", "^", "-"),
+         "m*": ("C1", "v", "-"), "B_simple": ("C2", "D", "-"), "McCandlish B_crit": ("C3", "P", "-")}
+TARGET_LABELS = {"training error": "training error (target)", "training accuracy": "training accuracy (target)",
+                 "gradient norm": "full-gradient norm (target)"}
+
+
+def sfo_curves(ax: Axes, frame, table, kind: str) -> None:
+    """The mean examples to each target of ``table`` against b, one line per target (darker:
+    tighter), the smallest of each marked."""
+    means = mean_steps(frame)
+    targets = sorted(table.index, reverse=kind != "training accuracy")
+    for i, target in enumerate(targets):
+        sfo = means.loc[target].sfo.dropna()
+        color = (0.15 + 0.7 * (1 - i / max(len(targets) - 1, 1)),) * 3
+        ax.plot(sfo.index, sfo.values, color=color, marker=".", label=f"{target:.3g}")
+        ax.plot(sfo.idxmin(), sfo.min(), "o", color="k", markersize=4)
+    ax.set(xscale="log", yscale="log", xlabel="batch size b", ylabel="examples to the target E(b) (SFO)")
+    plain_log_ticks(ax, "x")
+    ax.legend(title=kind, fontsize=7, ncol=2)
+
+
+def predictions_by_target(ax: Axes, table, kind: str) -> None:
+    """The measured critical batch sizes and the four predictions against the target."""
+    for column in ("measured", "measured knee", *PREDICTIONS):
+        color, marker, line = STYLE[column]
+        ax.plot(table.index, table[column], color=color, marker=marker, linestyle=line, label=column, markersize=5)
+    ax.set(yscale="log", xlabel=TARGET_LABELS[kind], ylabel="critical batch size")
+    if kind != "training accuracy":
+        ax.invert_xaxis()  # tighter targets to the right
+    plain_log_ticks(ax, "y")
+    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+
+
+def models(ax: Axes, frame, table, kind: str) -> None:
+    """At the tightest target: the measured steps S(b) (mean over seeds) and the two fitted
+    models, Paper 1's K(b) and McCandlish's S_min + E_min/b."""
+    target = tightest(kind, table)
+    steps = mean_steps(frame).loc[target].steps.dropna()
+    b = np.geomspace(steps.index.min(), steps.index.max(), 200)
+    ax.plot(steps.index, steps.values, "ko", label="measured", markersize=5)
+    fit = mccandlish_fit(steps.index, steps.values)
+    ax.plot(b, fit.s_min + fit.e_min / b, color=STYLE["McCandlish B_crit"][0],
+            label=f"McCandlish: B_crit = {fit.b_crit:.3g}")
+    try:
+        paper1 = armijo_theory.fit_steps(steps.index, steps.values, eps=1.0)
+        ax.plot(b, armijo_theory.steps(b, paper1.c1, paper1.c2, 1.0), color=STYLE["fitted b*"][0],
+                label=f"Paper 1 K(b): b* = {paper1.b_star:.3g}")
+    except ValueError:
+        pass
+    ax.set(xscale="log", yscale="log", xlabel="batch size b", ylabel="steps to the target S(b)",
+           title=f"{kind} {target:.3g}", ylim=(steps.min() / 2, steps.max() * 2))
+    plain_log_ticks(ax, "x")
+    plain_log_ticks(ax, "y")
+    ax.legend(fontsize=8)
+
+
+def along_training(ax: Axes, along, m_star=None) -> None:
+    """B_simple and m* along training against steps (log scale); ``m_star``: a constant m*
+    (the kernel's exact one), else the probe's per-row estimate."""
+    steps = along.step
+    ax.plot(steps, along.noise_scale, color=STYLE["B_simple"][0], label="B_simple = tr Σ / ‖∇f‖²", linewidth=1)
+    if m_star is not None:
+        ax.axhline(m_star, color=STYLE["m*"][0], label=f"m* = β/λ1 + 1 = {m_star:.3g} (exact)")
+    else:
+        ax.plot(steps, along.sample_beta / along.hessian_lambda1 + 1, color=STYLE["m*"][0], marker="v",
+                markersize=3, label="m* = β/λ1 + 1 (β: largest of 128 examples)")
+        ax.plot(steps, along.sample_beta_median / along.hessian_lambda1 + 1, color=STYLE["m*"][0], linestyle=":",
+                label="β/λ1 + 1 with the median example's curvature")
+    ax.set(yscale="log", xlabel="SGD steps", ylabel="batch size")
+    ax.legend(fontsize=8)

@@ -1,0 +1,94 @@
+"""The two problems of the synthesis and the runs each needs beyond the chapters' own.
+
+* **Kernel**: Ma, Bassily & Belkin's kernel least squares on MNIST (Gaussian, sigma = 5,
+  n = 10^4 at the reduced scale), where beta, lambda_1, and therefore m*, are exact. Its
+  measured SFO comes from the speed-up runs of the Paper 3 chapter (steps to each training
+  error, m = 1 ... 2048 and n, three seeds).
+* **MLP**: Tsukada & Iiduka's MLP 784-512-256-10 on MNIST, plain SGD at eta = 0.1. Its measured
+  SFO to a training accuracy comes from the Paper 1 chapter's sweep (b = 4 ... 1024, three
+  seeds); the SFO to a full-gradient norm from :func:`gradient_norm_runs`, and the curvature
+  and noise scales along training from :func:`probe_run`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from critbatch import scales
+from critbatch.papers.armijo import study as armijo
+from critbatch.papers.interpolation import study as interpolation
+from critbatch.train import TrainConfig
+
+from .kernel_scales import EstimatorCheck, KernelNoiseTrace
+
+__all__ = ["PAPER", "PROBE_METRICS", "estimator_check", "gradient_norm_runs", "kernel_panel", "kernel_trace",
+           "mlp_setting", "probe_run"]
+
+PAPER = "synthesis"
+#: What the probe run measures at every evaluation (critbatch.train.curvature).
+PROBE_METRICS = ("train_loss", "train_acc", "grad_norm", "hessian_lambda1", "sample_beta", "sample_beta_median",
+                 "noise_scale", "noise_trace")
+
+
+def kernel_panel(scale: str, **options) -> interpolation.Panel:
+    """The Paper 3 chapter's MNIST kernel problem at ``scale`` (its own data at every scale)."""
+    return next(p for p in interpolation.panels(scale, **options) if p.name == "MNIST")
+
+
+def mlp_setting(scale: str) -> dict:
+    """The Paper 1 chapter's MNIST setting at ``scale``: data, MLP, budget, batch sizes, targets."""
+    return armijo._setting("mnist", scale)
+
+
+def _sgd(s: dict, b: int, seed: int, **changes) -> TrainConfig:
+    return TrainConfig(dataset=s["dataset"], model=s["model"], optimizer={"kind": "sgd"},
+                       lr={"kind": "constant", "value": 0.1}, batch_size={"kind": "constant", "value": b},
+                       seed=seed, train_subset=s["train_subset"], **changes)
+
+
+def _train_size(s: dict) -> int:
+    return s["train_subset"] or armijo.TRAIN_SIZES[s["dataset"]]
+
+
+def probe_run(scale: str, seed: int = 0) -> TrainConfig:
+    """SGD at b = 128 (the chapter's curve runs), every half epoch (every epoch at the smoke
+    scale) measuring the training loss,
+    accuracy and gradient norm, lambda_1 of the Hessian, the per-example curvature and the
+    noise scale (:data:`PROBE_METRICS`)."""
+    s = mlp_setting(scale)
+    b = scales.pick(scale, smoke=64, reduced=128, paper=128)
+    epochs, per_epoch = scales.pick(scale, smoke=(1, 1), reduced=(10, 2), paper=(10, 2))
+    return _sgd(s, b, seed, epochs=epochs, metrics=PROBE_METRICS, eval_unit="step",
+                eval_every=math.ceil(_train_size(s) / b / per_epoch))
+
+
+def gradient_norm_runs(scale: str, seed: int = 0) -> dict[int, list[TrainConfig]]:
+    """{b: runs} of SGD for the chapter's batch sizes, one seed, measuring the full-gradient norm
+    (and the training accuracy) every n/8 examples but at most every 25 steps, to a training
+    accuracy one point past the chapter's target (the gradient-norm targets are the levels every
+    run reaches before it stops)."""
+    s = mlp_setting(scale)
+    n = _train_size(s)
+    stop = {"metric": "train_acc", "target": round(s["targets"][0] + 0.01, 2)}
+    return {b: [_sgd(s, b, seed, epochs=s["epochs"], stop=stop, patience=s["patience"],
+                     metrics=("train_loss", "train_acc", "grad_norm"), eval_unit="step",
+                     eval_every=max(math.ceil(n / b / 8), 25))]
+            for b in s["batch_sizes"]}
+
+
+def kernel_trace(scale: str, seed: int = 0, **options) -> KernelNoiseTrace:
+    """Kernel SGD at m = 8 (the power of two nearest m* = 7.5 of the reduced problem), long
+    enough to pass the tightest error every speed-up run reaches, with the exact noise scale
+    every 10 steps."""
+    panel = kernel_panel(scale, **options)
+    steps = scales.pick(scale, smoke=300, reduced=2000, paper=2000)
+    return KernelNoiseTrace(panel.problem, 8, steps, 10, seed)
+
+
+def estimator_check(scale: str, seed: int = 0, **options) -> EstimatorCheck:
+    """The estimators against the exact values on 2,000 points of the kernel problem (500 at
+    smoke scale), at alpha = 0 and after 300 SGD steps at m = 8."""
+    problem = replace(kernel_panel(scale, **options).problem, n=scales.pick(scale, smoke=500, reduced=2000,
+                                                                            paper=2000), n_test=0)
+    return EstimatorCheck(problem, 8, 300, scales.pick(scale, smoke=128, reduced=1024, paper=1024), seed)
