@@ -31,7 +31,31 @@ def test_top_eigenvalue_is_the_largest_magnitude_eigenvalue_of_the_hessian():
     eigenvalues = torch.linalg.eigvalsh(torch.autograd.functional.hessian(loss_of, flat))
     expected = float(eigenvalues[eigenvalues.abs().argmax()])
     found = curvature.top_eigenvalue(lambda: F.cross_entropy(model(x), y), params, iterations=500, tol=1e-9)
-    assert found == pytest.approx(expected, rel=1e-3)
+    assert found.value == pytest.approx(expected, rel=1e-3)
+
+
+def test_per_example_curvatures_are_the_top_eigenvalues_of_dense_per_example_hessians():
+    model, x, y = small_problem(3)
+    params = list(model.parameters())
+    names = [n for n, _ in model.named_parameters()]
+    shapes = [p.shape for p in params]
+    flat = torch.cat([p.detach().flatten() for p in params])
+
+    def loss_of(i):
+        def of(vector):
+            chunks, start = [], 0
+            for shape in shapes:
+                chunks.append(vector[start : start + shape.numel()].view(shape))
+                start += shape.numel()
+            out = torch.func.functional_call(model, dict(zip(names, chunks)), (x[i : i + 1],))
+            return F.cross_entropy(out, y[i : i + 1])
+        return of
+
+    found = curvature.sample_top_eigenvalues(lambda i: F.cross_entropy(model(x[i : i + 1]), y[i : i + 1]), params, 5,
+                                             iterations=1000, tol=1e-10)
+    for i, eigen in enumerate(found):
+        values = torch.linalg.eigvalsh(torch.autograd.functional.hessian(loss_of(i), flat))
+        assert eigen.value == pytest.approx(float(values[values.abs().argmax()]), rel=1e-3)
 
 
 def test_noise_scale_matches_a_loop_over_examples():

@@ -13,7 +13,7 @@ from critbatch.analysis.claims import claim
 from critbatch.papers.armijo import study as armijo
 from critbatch.papers.graduated import study as graduated
 from critbatch.papers.synthesis import kernel_scales, predictions, scoreboard
-from critbatch.papers.synthesis.claims import closest, doublings
+from critbatch.papers.synthesis.claims import closest, doublings, problem_claims
 from critbatch.paths import project_root
 from critbatch.store import MissingResult
 
@@ -129,3 +129,33 @@ def test_a_seed_that_misses_the_target_removes_its_batch_size():
     frame["sfo"] = frame.b * frame.steps
     means = predictions.mean_steps(frame)
     assert np.isnan(means.loc[(0.5, 4), "steps"]) and means.loc[(0.5, 2), "steps"] == 10.0
+
+
+def table_of(targets: dict) -> pd.DataFrame:
+    """A predictions table with the given measured knees per target, every prediction 8."""
+    return pd.DataFrame({t: {"measured": knee, "measured knee": knee, "fitted b*": 8.0, "m*": 8.0, "B_simple": 8.0,
+                             "McCandlish B_crit": 8.0} for t, knee in targets.items()}).T
+
+
+def errors_of(targets, paper1: float, mccandlish: float, missed) -> pd.DataFrame:
+    return pd.DataFrame({t: {"Paper 1 K(b)": paper1, "McCandlish": mccandlish, "Paper 1: b with no finite K": missed}
+                         for t in targets}).T
+
+
+def test_the_problem_claims_test_what_they_say():
+    tables = {"training error": table_of({0.5: 4.0, 0.1: 32.0})}
+    claims = pd.DataFrame(problem_claims("kernel", tables, {"training error": errors_of([0.5, 0.1], 0.2, 0.3, 1)}))
+    verdicts = dict(zip(claims.claim.str.split(" \\(").str[0], claims.verdict))
+    assert verdicts["Paper 3: m* = β/λ1 + 1 ends the linear scaling"] == "not reproduced"  # 8 against 32
+    assert verdicts["McCandlish: B_simple approximates B_crit"] == "reproduced"
+    assert verdicts["McCandlish's S(b) = S_min + E_min/b describes the measured steps better than Paper 1's K(b)"] \
+        == "not reproduced"  # 0.3 against 0.2, whatever Paper 1 predicts elsewhere
+    assert claims.verdict.iloc[-1] == "not reproduced" and claims.ours.iloc[-1] == "4 against 32"
+
+
+def test_one_target_makes_no_early_against_late_claim_and_no_fit_is_said():
+    tables = {"gradient norm": table_of({0.2: 8.0})}
+    claims = problem_claims("MLP", tables, {"gradient norm": errors_of([0.2], np.nan, 0.3, np.nan)})
+    assert not claims.claim.str.startswith("the knee").any()
+    row = claims[claims.claim.str.startswith("McCandlish's")].iloc[0]
+    assert row.paper.startswith("no fit") and row.verdict == "reproduced"

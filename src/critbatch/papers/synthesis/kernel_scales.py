@@ -114,12 +114,12 @@ def _estimates(features: torch.Tensor, y: torch.Tensor, weight: torch.Tensor, sa
         return 0.5 * ((output - target) ** 2).sum(-1).mean()
 
     params = [model.weight]
-    lambda_1 = curvature.top_eigenvalue(lambda: loss(model(features), y), params)
+    lambda_1 = curvature.top_eigenvalue(lambda: loss(model(features), y), params).value
     x, t = features[sample], y[sample]
     beta = curvature.sample_top_eigenvalues(lambda i: loss(model(x[i : i + 1]), t[i : i + 1]), params, len(sample))
     full = torch.autograd.grad(loss(model(features), y), params)[0].flatten()
     scale, trace = curvature.noise_scale(curvature.per_example_gradients(model, loss, x, t), full)
-    return {"lambda_1": lambda_1, "beta": float(beta.max()), "noise_scale": scale, "noise_trace": trace}
+    return {"lambda_1": lambda_1, "beta": max(b.value for b in beta), "noise_scale": scale, "noise_trace": trace}
 
 
 def _check(config: EstimatorCheck, *, device: str = "cpu", data_root=None, mirror=None, progress: bool = False):
@@ -133,7 +133,7 @@ def _check(config: EstimatorCheck, *, device: str = "cpu", data_root=None, mirro
     def record(step, alpha, f):
         exact = exact_scales(problem.k, f - problem.y)
         exact |= {"lambda_1": problem.lambda_1, "beta": problem.beta}
-        estimate = _estimates(features, problem.y, (features.T @ alpha.double().float()).T.contiguous(), sample)
+        estimate = _estimates(features, problem.y, (features.T @ alpha).T.contiguous(), sample)
         rows.extend({"step": step, "quantity": q, "exact": exact[q], "estimate": estimate[q]} for q in estimate)
 
     _sgd(problem, config.batch_size, config.steps, config.seed, config.steps, record)

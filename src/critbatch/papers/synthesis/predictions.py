@@ -99,18 +99,23 @@ def mccandlish_fit(b, steps) -> McCandlish:
 
 
 def model_errors(b, steps, paper1: armijo_theory.Fit | None, mccandlish: McCandlish) -> dict:
-    """How well each fitted model describes the measured steps: the root-mean-square of
-    :math:`\\ln(S_{\\text{model}}/S)` over the measured batch sizes, for McCandlish's model and
-    for Paper 1's :math:`K(b)` over the batch sizes where it predicts a finite S, with the number
-    of measured batch sizes where it predicts none (:math:`b \\le C_2/\\varepsilon^2`; NaN without
-    a fit)."""
+    """How well each fitted model describes the measured steps, each fitted as its authors fit
+    it: the root-mean-square of :math:`\\ln(S_{\\text{model}}/S)` over the batch sizes where Paper
+    1's :math:`K(b)` predicts a finite S, for both models (like for like), McCandlish's over every
+    measured batch size too, and the number of measured batch sizes where Paper 1's predicts none
+    (:math:`b \\le C_2/\\varepsilon^2`). Without a fit of Paper 1's model (S(b) does not level
+    off) its entries are NaN and McCandlish's are over every batch size."""
     b, steps = np.asarray(b, float), np.asarray(steps, float)
+
+    def rms(model, keep):
+        return float(np.sqrt(np.mean(np.log(model[keep] / steps[keep]) ** 2))) if keep.any() else np.nan
+
     theirs = mccandlish.s_min + mccandlish.e_min / b
     ours = armijo_theory.steps(b, paper1.c1, paper1.c2, paper1.eps) if paper1 else np.full_like(b, np.nan)
-    finite = np.isfinite(ours)
-    return {"Paper 1 K(b)": float(np.sqrt(np.mean(np.log(ours[finite] / steps[finite]) ** 2))) if finite.any() else np.nan,
-            "Paper 1: b with no finite K": int((~finite).sum()) if paper1 else np.nan,
-            "McCandlish": float(np.sqrt(np.mean(np.log(theirs / steps) ** 2)))}
+    finite = np.isfinite(ours) if paper1 else np.ones_like(b, bool)
+    return {"Paper 1 K(b)": rms(ours, finite), "McCandlish": rms(theirs, finite),
+            "McCandlish, every b": rms(theirs, np.ones_like(b, bool)),
+            "Paper 1: b with no finite K": int((~finite).sum()) if paper1 else np.nan}
 
 
 def critical_table(frame: pd.DataFrame, scales_at: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

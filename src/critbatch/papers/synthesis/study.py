@@ -108,8 +108,8 @@ def mlp(scale: str, seed: int = 0, **options) -> Problem:
 
 def _norm_levels(runs: dict, count: int = 4) -> tuple[float, ...]:
     """Gradient-norm targets: ``count`` levels spaced evenly in log below the initial norm (the
-    median over runs), the last the smallest norm that every run reaches. With a constant step
-    the norm does not decay to zero; it falls to a floor and fluctuates around it."""
+    median over runs), the last the lowest level every run reaches before it stops (the largest
+    of the runs' smallest norms: the runs stop at a training accuracy, not at a norm)."""
     logs = [r.log for results in runs.values() for r in results]
     start = float(np.median([log.grad_norm.iloc[0] for log in logs]))
     floor = max(float(log.grad_norm[log.step > 0].min()) for log in logs)
