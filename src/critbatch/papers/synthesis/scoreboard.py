@@ -154,7 +154,7 @@ def scoreboard(scale: str = "reduced", seed: int = 0, entries: tuple[Entry, ...]
     tables = [_rows(e, scale, seed, options).assign(paper=PAPERS[e.paper], notebook=f"{e.paper}/{e.notebook}",
                                                      scale=_scale(e, scale))
               for e in entries]
-    columns = ["paper", "notebook", "claim", "tested on", "data", "scale", "quoted", "ours", "verdict"]
+    columns = ["paper", "notebook", "claim", "verdict", "ours", "data", "scale", "tested on", "quoted"]
     return pd.concat(tables, ignore_index=True)[columns]
 
 
@@ -176,8 +176,8 @@ def by_claim(board: pd.DataFrame) -> pd.DataFrame:
     it was tested on, and not on others); ``ours`` lists each setting's number."""
     def merge(rows: pd.DataFrame) -> pd.Series:
         ours = rows.ours.iloc[0] if len(rows) == 1 else "; ".join(f"{on}: {v}" for on, v in zip(rows["tested on"], rows.ours))
-        return pd.Series({"tested on": _joined(rows["tested on"]), "data": _joined(rows.data), "scale": _joined(rows.scale),
-                          "ours": ours, "verdict": _merged(rows.verdict)})
+        return pd.Series({"verdict": _merged(rows.verdict), "ours": ours, "data": _joined(rows.data),
+                          "scale": _joined(rows.scale), "tested on": _joined(rows["tested on"])})
 
     keys = ["paper", "notebook", "claim"]
     return board.groupby(keys, sort=False)[board.columns.drop(keys).tolist()].apply(merge).reset_index()
