@@ -28,7 +28,7 @@ import torch
 from torch.func import functional_call, grad, vmap
 from torch.nn import functional as F
 
-from .measurements import Probe, _flat_grad, measurement
+from .measurements import Probe, _flat_grad, fixed_sample, measurement, trainable
 
 __all__ = ["Eigenvalue", "noise_scale", "per_example_gradients", "sample_top_eigenvalues", "top_eigenvalue"]
 
@@ -124,24 +124,15 @@ BETA_SIZE = 128  # fixed training examples of "sample_beta"
 NOISE_SCALE_SIZE = 1024  # fixed training examples of "noise_scale"'s per-example gradients
 
 
-def _sample(labels: torch.Tensor, size: int, seed: int) -> torch.Tensor:
-    size = min(size, len(labels))
-    return torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))[:size].to(labels.device)
-
-
-def _params(model: torch.nn.Module) -> list[torch.Tensor]:
-    return [p for p in model.parameters() if p.requires_grad]
-
-
 @measurement("hessian_lambda1")
 def hessian_lambda1(probe: Probe, wanted: frozenset) -> dict:
     """:func:`top_eigenvalue` of the mean cross-entropy over ``CURVATURE_SIZE`` fixed training
     examples, eval mode."""
     images, labels = probe.train
-    pick = _sample(labels, CURVATURE_SIZE, 5)
+    pick = fixed_sample(labels, CURVATURE_SIZE, 5)
     x, y = images[pick], labels[pick]
     probe.model.eval()
-    found = top_eigenvalue(lambda: F.cross_entropy(probe.model(x), y), _params(probe.model))
+    found = top_eigenvalue(lambda: F.cross_entropy(probe.model(x), y), trainable(probe.model))
     probe.model.train()
     probe.examples += 4 * found.products * len(y)  # a product: forward, backward and their backward
     return {"hessian_lambda1": found.value}
@@ -153,11 +144,11 @@ def sample_beta(probe: Probe, wanted: frozenset) -> dict:
     ``BETA_SIZE`` fixed training examples, eval mode: the largest estimates Ma et al.'s beta
     from below."""
     images, labels = probe.train
-    pick = _sample(labels, BETA_SIZE, 6)
+    pick = fixed_sample(labels, BETA_SIZE, 6)
     x, y = images[pick], labels[pick]
     probe.model.eval()
     found = sample_top_eigenvalues(lambda i: F.cross_entropy(probe.model(x[i : i + 1]), y[i : i + 1]),
-                                   _params(probe.model), len(y))
+                                   trainable(probe.model), len(y))
     probe.model.train()
     probe.examples += 4 * sum(f.products for f in found)
     values = torch.tensor([f.value for f in found])
@@ -170,7 +161,7 @@ def gradient_noise_scale(probe: Probe, wanted: frozenset) -> dict:
     over the whole training subset and per-example gradients of ``NOISE_SCALE_SIZE`` fixed
     training examples, eval mode."""
     images, labels = probe.train
-    pick = _sample(labels, NOISE_SCALE_SIZE, 7)
+    pick = fixed_sample(labels, NOISE_SCALE_SIZE, 7)
     probe.model.eval()
     full = _flat_grad(probe.model, images, labels, probe.eval_batch)
     gradients = per_example_gradients(probe.model, F.cross_entropy, images[pick], labels[pick])

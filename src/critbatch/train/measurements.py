@@ -26,7 +26,7 @@ from typing import Callable
 import torch
 from torch.nn import functional as F
 
-__all__ = ["Probe", "full_pass", "known", "measure", "measurement"]
+__all__ = ["Probe", "fixed_sample", "full_pass", "known", "measure", "measurement", "trainable"]
 
 Measure = Callable[["Probe", frozenset], dict]
 _REGISTRY: dict[str, Measure] = {}
@@ -83,6 +83,18 @@ def measure(probe: Probe, names: tuple[str, ...]) -> dict:
         done.add(function)
         values.update(function(probe, frozenset(n for n in names if _REGISTRY[n] is function)))
     return {n: values[n] for n in names}
+
+
+def fixed_sample(labels: torch.Tensor, size: int, seed: int) -> torch.Tensor:
+    """The indices of ``min(size, n)`` of the ``n`` training examples, drawn without replacement
+    by a generator seeded with ``seed``: the same examples at every evaluation of a run."""
+    size = min(size, len(labels))
+    return torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))[:size].to(labels.device)
+
+
+def trainable(model: torch.nn.Module) -> list[torch.Tensor]:
+    """The parameters of ``model`` that take gradients."""
+    return [p for p in model.parameters() if p.requires_grad]
 
 
 def full_pass(model: torch.nn.Module, images, labels, batch: int, gradient: bool) -> dict:
@@ -179,8 +191,8 @@ def training_sample(probe: Probe, wanted: frozenset) -> dict:
     images, labels = probe.train
     size = min(SAMPLE_SIZE, len(labels))
     chunks = min(SAMPLE_CHUNKS, size)
-    pick = torch.randperm(len(labels), generator=torch.Generator().manual_seed(1))[:size].to(labels.device)
-    params = [p for p in probe.model.parameters() if p.requires_grad]
+    pick = fixed_sample(labels, size, 1)
+    params = trainable(probe.model)
     probe.model.eval()
     grads = []
     for part in torch.tensor_split(pick, chunks):
@@ -212,7 +224,7 @@ def _mean_loss(model: torch.nn.Module, images, labels, batch: int) -> float:
 def _flat_grad(model: torch.nn.Module, images, labels, batch: int) -> torch.Tensor:
     """The gradient of the mean cross-entropy over ``images`` in batches of ``batch`` (the
     model's current mode), as one vector."""
-    params = [p for p in model.parameters() if p.requires_grad]
+    params = trainable(model)
     total = torch.zeros(sum(p.numel() for p in params), device=labels.device)
     for start in range(0, len(labels), batch):
         loss = F.cross_entropy(model(images[start : start + batch]), labels[start : start + batch], reduction="sum")
@@ -366,7 +378,7 @@ def smoothing(probe: Probe, wanted: frozenset) -> dict:
     x, y = images[pick], labels[pick]
     model, lr = probe.model, probe.lr
     b = min(probe.batch_size, size)
-    params = [p for p in model.parameters() if p.requires_grad]
+    params = trainable(model)
     theta = torch.cat([p.detach().reshape(-1) for p in params])
     buffers = [t.detach().clone() for t in model.buffers()]
 
@@ -467,9 +479,9 @@ def sharpness(probe: Probe, wanted: frozenset) -> dict:
     sample of ``SHARPNESS_SIZE`` training examples, eval mode, all parameters perturbed."""
     images, labels = probe.train
     size = min(SHARPNESS_SIZE, len(labels))
-    pick = torch.randperm(len(labels), generator=torch.Generator().manual_seed(3))[:size].to(labels.device)
+    pick = fixed_sample(labels, size, 3)
     x, y = images[pick], labels[pick]
-    params = [p for p in probe.model.parameters() if p.requires_grad]
+    params = trainable(probe.model)
     probe.model.eval()
 
     def loss() -> torch.Tensor:

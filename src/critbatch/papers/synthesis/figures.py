@@ -10,7 +10,7 @@ from critbatch.papers.armijo import theory as armijo_theory
 from critbatch.plotting import plain_log_ticks
 
 from .claims import tightest
-from .predictions import PREDICTIONS, mean_steps, mccandlish_fit
+from .predictions import PREDICTIONS, mean_steps
 
 __all__ = ["along_training", "models", "predictions_by_target", "sfo_curves"]
 
@@ -48,21 +48,19 @@ def predictions_by_target(ax: Axes, table, kind: str) -> None:
 
 
 def models(ax: Axes, frame, table, kind: str) -> None:
-    """At the tightest target: the measured steps S(b) (mean over seeds) and the two fitted
-    models, Paper 1's K(b) and McCandlish's S_min + E_min/b."""
+    """At the tightest target: the measured steps S(b) (mean over seeds) and the two models as
+    :func:`.predictions.critical_table` fitted them, Paper 1's K(b) (where it has a fit) and
+    McCandlish's S_min + E_min/b."""
     target = tightest(kind, table)
+    fit = table.loc[target]
     steps = mean_steps(frame).loc[target].steps.dropna()
     b = np.geomspace(steps.index.min(), steps.index.max(), 200)
     ax.plot(steps.index, steps.values, "ko", label="measured", markersize=5)
-    fit = mccandlish_fit(steps.index, steps.values)
-    ax.plot(b, fit.s_min + fit.e_min / b, color=STYLE["McCandlish B_crit"][0],
-            label=f"McCandlish: B_crit = {fit.b_crit:.3g}")
-    try:
-        paper1 = armijo_theory.fit_steps(steps.index, steps.values, eps=1.0)
-        ax.plot(b, armijo_theory.steps(b, paper1.c1, paper1.c2, 1.0), color=STYLE["fitted b*"][0],
-                label=f"Paper 1 K(b): b* = {paper1.b_star:.3g}")
-    except ValueError:
-        pass
+    ax.plot(b, fit.S_min + fit.E_min / b, color=STYLE["McCandlish B_crit"][0],
+            label=f"McCandlish: B_crit = {fit['McCandlish B_crit']:.3g}")
+    if np.isfinite(fit.C1):
+        ax.plot(b, armijo_theory.steps(b, fit.C1, fit.C2, 1.0), color=STYLE["fitted b*"][0],
+                label=f"Paper 1 K(b): b* = {fit['fitted b*']:.3g}")
     ax.set(xscale="log", yscale="log", xlabel="batch size b", ylabel="steps to the target S(b)",
            title=f"{kind} {target:.3g}", ylim=(steps.min() / 2, steps.max() * 2))
     plain_log_ticks(ax, "x")

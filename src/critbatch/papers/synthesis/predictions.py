@@ -31,14 +31,20 @@ import pandas as pd
 from critbatch.analysis.reach import first_reach
 from critbatch.papers.armijo import theory as armijo_theory
 
-__all__ = ["McCandlish", "critical_table", "mccandlish_fit", "mean_steps", "model_errors", "steps_from_logs",
-           "steps_to_levels"]
+__all__ = ["McCandlish", "critical_table", "mccandlish_fit", "mean_steps", "model_errors", "reached",
+           "steps_from_logs", "steps_to_levels"]
 
 PREDICTIONS = ("fitted b*", "m*", "B_simple", "McCandlish B_crit")
 #: The measured knee: the largest b whose SFO is within this factor of the smallest.
 KNEE = 1.25
 #: A target enters the table when every seed of at least this many batch sizes reached it.
 MIN_SIZES = 3
+
+
+def reached(log: pd.DataFrame, column: str, level: float, *, higher: bool) -> pd.Series | None:
+    """The first row of ``log`` whose ``column`` is at least ``level`` if ``higher`` (an accuracy),
+    else at most it (an error or a norm); None if none is (:func:`critbatch.analysis.reach.first_reach`)."""
+    return first_reach(log, column, **({"at_least": level} if higher else {"at_most": level}))
 
 
 def steps_from_logs(runs: dict, column: str, levels, *, higher: bool) -> pd.DataFrame:
@@ -50,7 +56,7 @@ def steps_from_logs(runs: dict, column: str, levels, *, higher: bool) -> pd.Data
         for b, results in runs.items():
             for r in results:
                 log = r.log[r.log.step > 0]
-                hit = first_reach(log, column, **({"at_least": level} if higher else {"at_most": level}))
+                hit = reached(log, column, level, higher=higher)
                 rows.append({"target": level, "b": b, "seed": r.config.seed,
                              "steps": np.nan if hit is None else float(hit.step),
                              "sfo": np.nan if hit is None else float(hit.sfo)})
@@ -138,6 +144,7 @@ def critical_table(frame: pd.DataFrame, scales_at: pd.DataFrame) -> tuple[pd.Dat
         rows[target] = {"measured": float(table.sfo.idxmin()),
                         "measured knee": float(table.index[table.sfo <= KNEE * smallest].max()),
                         "fitted b*": paper1.b_star if paper1 else np.nan,
+                        "C1": paper1.c1 if paper1 else np.nan, "C2": paper1.c2 if paper1 else np.nan,
                         "m*": scales_at.loc[target, "m*"], "B_simple": scales_at.loc[target, "B_simple"],
                         "McCandlish B_crit": mccandlish.b_crit, "S_min": mccandlish.s_min,
                         "E_min": mccandlish.e_min, "batch sizes": len(table)}

@@ -23,7 +23,7 @@ from critbatch.train import TrainConfig
 from .kernel_scales import EstimatorCheck, KernelNoiseTrace
 
 __all__ = ["PAPER", "PROBE_METRICS", "estimator_check", "gradient_norm_runs", "kernel_panel", "kernel_trace",
-           "mlp_setting", "probe_run"]
+           "probe_run", "sgd_sweep"]
 
 PAPER = "synthesis"
 #: What the probe run measures at every evaluation (critbatch.train.curvature).
@@ -36,45 +36,39 @@ def kernel_panel(scale: str, **options) -> interpolation.Panel:
     return next(p for p in interpolation.panels(scale, **options) if p.name == "MNIST")
 
 
-def mlp_setting(scale: str) -> dict:
-    """The Paper 1 chapter's MNIST setting at ``scale``: data, MLP, budget, batch sizes, targets."""
-    return armijo._setting("mnist", scale)
+def sgd_sweep(scale: str, seed: int = 0) -> dict[int, list[TrainConfig]]:
+    """The Paper 1 chapter's plain-SGD runs on MNIST, {b: runs over seeds}, each stopping at the
+    chapter's training-accuracy target."""
+    return {b: configs for (name, b), configs in armijo.sweep_runs(scale, seed).items() if name == "SGD"}
 
 
-def _sgd(s: dict, b: int, seed: int, **changes) -> TrainConfig:
-    return TrainConfig(dataset=s["dataset"], model=s["model"], optimizer={"kind": "sgd"},
-                       lr={"kind": "constant", "value": 0.1}, batch_size={"kind": "constant", "value": b},
-                       seed=seed, train_subset=s["train_subset"], **changes)
-
-
-def _train_size(s: dict) -> int:
-    return s["train_subset"] or armijo.TRAIN_SIZES[s["dataset"]]
+def _train_size(config: TrainConfig) -> int:
+    return config.train_subset or armijo.TRAIN_SIZES[config.dataset]
 
 
 def probe_run(scale: str, seed: int = 0) -> TrainConfig:
-    """SGD at b = 128 (the chapter's curve runs), every half epoch (every epoch at the smoke
-    scale) measuring the training loss,
-    accuracy and gradient norm, lambda_1 of the Hessian, the per-example curvature and the
-    noise scale (:data:`PROBE_METRICS`)."""
-    s = mlp_setting(scale)
+    """The chapter's SGD run at b = 128 (its curve runs' batch size), for a fixed budget, every half
+    epoch (every epoch at the smoke scale) measuring the training loss, accuracy and gradient
+    norm, lambda_1 of the Hessian, the per-example curvature and the noise scale
+    (:data:`PROBE_METRICS`)."""
     b = scales.pick(scale, smoke=64, reduced=128, paper=128)
     epochs, per_epoch = scales.pick(scale, smoke=(1, 1), reduced=(10, 2), paper=(10, 2))
-    return _sgd(s, b, seed, epochs=epochs, metrics=PROBE_METRICS, eval_unit="step",
-                eval_every=math.ceil(_train_size(s) / b / per_epoch))
+    chapter = sgd_sweep(scale, seed)[b][0]
+    return replace(chapter, epochs=epochs, stop=None, patience=None, metrics=PROBE_METRICS,
+                   eval_every=math.ceil(_train_size(chapter) / b / per_epoch))
 
 
 def gradient_norm_runs(scale: str, seed: int = 0) -> dict[int, list[TrainConfig]]:
-    """{b: runs} of SGD for the chapter's batch sizes, one seed, measuring the full-gradient norm
-    (and the training accuracy) every n/8 examples but at most every 25 steps, to a training
-    accuracy one point past the chapter's target (the gradient-norm targets are the levels every
-    run reaches before it stops)."""
-    s = mlp_setting(scale)
-    n = _train_size(s)
-    stop = {"metric": "train_acc", "target": round(s["targets"][0] + 0.01, 2)}
-    return {b: [_sgd(s, b, seed, epochs=s["epochs"], stop=stop, patience=s["patience"],
-                     metrics=("train_loss", "train_acc", "grad_norm"), eval_unit="step",
-                     eval_every=max(math.ceil(n / b / 8), 25))]
-            for b in s["batch_sizes"]}
+    """{b: runs} of the chapter's SGD runs, one seed, measuring the full-gradient norm (and the
+    training accuracy) every n/8 examples but at most every 25 steps, to a training accuracy one
+    point past the chapter's target (the gradient-norm targets are the levels every run reaches
+    before it stops)."""
+    runs = {}
+    for b, (chapter, *_) in sgd_sweep(scale, seed).items():
+        stop = {**chapter.stop, "target": round(chapter.stop["target"] + 0.01, 2)}
+        runs[b] = [replace(chapter, stop=stop, metrics=("train_loss", "train_acc", "grad_norm"),
+                           eval_every=max(math.ceil(_train_size(chapter) / b / 8), 25))]
+    return runs
 
 
 def kernel_trace(scale: str, seed: int = 0, **options) -> KernelNoiseTrace:

@@ -5,7 +5,6 @@ problem), which the sweep trains once whichever figure lists them first."""
 
 from __future__ import annotations
 
-from critbatch.papers.armijo import study as armijo
 from critbatch.papers.interpolation import study as interpolation
 from critbatch.sweep import figure
 
@@ -13,7 +12,7 @@ from . import problems
 
 
 def _runs(scale: str, store) -> list:
-    sweep = [c for (name, _), configs in armijo.sweep_runs(scale).items() if name == "SGD" for c in configs]
+    sweep = [c for configs in problems.sgd_sweep(scale).values() for c in configs]
     kernel = [c for configs in interpolation.speedup_runs(problems.kernel_panel(scale, store=store), scale).values()
               for c in configs]
     own = [c for configs in problems.gradient_norm_runs(scale).values() for c in configs]

@@ -68,11 +68,16 @@ class Entry:
     data: str | None = None
 
 
+def _mnist_sweep(scale: str, seed: int, **options) -> armijo.Sweep:
+    """Paper 1's MNIST sweep, which three notebooks show (:func:`scoreboard` calls it once)."""
+    return armijo.steps_sfo(scale, seed, "mnist", **options)
+
+
 #: Every notebook that computes claims, in the book's order. One line adds one.
 ENTRIES = (
-    Entry("armijo", "mnist-steps-sfo", lambda s, seed, **o: armijo.steps_sfo(s, seed, "mnist", **o), lambda r: r.claims_of("K(b), N(b)")),
-    Entry("armijo", "mnist-evaluations", lambda s, seed, **o: armijo.steps_sfo(s, seed, "mnist", **o), lambda r: r.claims_of("computations")),
-    Entry("armijo", "mnist-two-targets", lambda s, seed, **o: armijo.steps_sfo(s, seed, "mnist", **o), lambda r: r.claims_of("two targets", rebuttal=True)),
+    Entry("armijo", "mnist-steps-sfo", _mnist_sweep, lambda r: r.claims_of("K(b), N(b)")),
+    Entry("armijo", "mnist-evaluations", _mnist_sweep, lambda r: r.claims_of("computations")),
+    Entry("armijo", "mnist-two-targets", _mnist_sweep, lambda r: r.claims_of("two targets", rebuttal=True)),
     Entry("armijo", "mnist-step-sizes", lambda s, seed, **o: armijo.step_sizes(s, seed, "mnist", **o)),
     Entry("armijo", "cifar-steps-sfo", lambda s, seed, **o: armijo.steps_sfo(s, seed, "cifar10", **o)),
     Entry("armijo", "cifar-step-sizes-curves", lambda s, seed, **o: armijo.step_sizes(s, seed, "cifar10", **o)),
@@ -138,9 +143,13 @@ def _scale(entry: Entry, scale: str) -> str:
     return "paper" if same else scale
 
 
-def _rows(entry: Entry, scale: str, seed: int, options: dict) -> pd.DataFrame:
+def _rows(entry: Entry, scale: str, seed: int, options: dict, results: dict) -> pd.DataFrame:
+    """The entry's claims rows, its study called once per ``results`` (shared by the entries that
+    show the same study)."""
     try:
-        result = entry.study(scale, seed, **options)
+        if entry.study not in results:
+            results[entry.study] = entry.study(scale, seed, **options)
+        result = results[entry.study]
     except MissingResult:  # shown as a row, so that a figure not yet trained is seen
         return pd.DataFrame([{"claim": "(its runs are not stored yet)", "tested on": "", "data": "", "quoted": "",
                               "ours": "", "verdict": NOT_RUN}])
@@ -151,9 +160,9 @@ def _rows(entry: Entry, scale: str, seed: int, options: dict) -> pd.DataFrame:
 def scoreboard(scale: str = "reduced", seed: int = 0, entries: tuple[Entry, ...] = ENTRIES, **options) -> pd.DataFrame:
     """Every row of every entry's claims table, in order, with its ``paper``, ``notebook``,
     ``data`` and ``scale``; ``options`` (``device``, ``data_root``) go to each study call."""
-    tables = [_rows(e, scale, seed, options).assign(paper=PAPERS[e.paper], notebook=f"{e.paper}/{e.notebook}",
-                                                     scale=_scale(e, scale))
-              for e in entries]
+    results = {}  # study -> its result: one call per study, however many entries show it
+    tables = [_rows(e, scale, seed, options, results).assign(
+        paper=PAPERS[e.paper], notebook=f"{e.paper}/{e.notebook}", scale=_scale(e, scale)) for e in entries]
     columns = ["paper", "notebook", "claim", "verdict", "ours", "data", "scale", "tested on", "quoted"]
     return pd.concat(tables, ignore_index=True)[columns]
 

@@ -12,7 +12,6 @@ import pandas as pd
 
 import critbatch
 from critbatch.analysis.claims import verdict
-from critbatch.analysis.reach import first_reach
 from critbatch.papers.armijo import study as armijo
 from critbatch.papers.interpolation import study as interpolation
 from critbatch.papers.interpolation import theory as interpolation_theory
@@ -35,8 +34,7 @@ class Problem:
     """One problem: per kind of target, the measured steps and the predictions at each target."""
 
     name: str  # the problem, in words
-    kinds: dict  # kind of target ("training error", "training accuracy", "gradient norm") -> its column
-    steps: dict  # kind -> one row per (target, b, seed): steps and examples (predictions.steps_from_logs)
+    steps: dict  # kind of target ("training error", "training accuracy", "gradient norm") -> one row per (target, b, seed): steps and examples (predictions.steps_from_logs)
     table: dict  # kind -> per target: the measured critical batch size and the four predictions
     errors: dict  # kind -> per target: the RMS log error of Paper 1's and McCandlish's fitted S(b)
     along: pd.DataFrame  # the curvature and noise scales along training (the probe run or the kernel trace)
@@ -54,7 +52,7 @@ def _scales_at(along: pd.DataFrame, column: str, levels, *, higher: bool, m_star
     squared norm at one SGD iterate swings by an order of magnitude from step to step)."""
     rows = {}
     for level in levels:
-        row = first_reach(along, column, **({"at_least": level} if higher else {"at_most": level}))
+        row = predictions.reached(along, column, level, higher=higher)
         if row is None:
             rows[level] = {"m*": np.nan, "B_simple": np.nan}
             continue
@@ -70,7 +68,7 @@ def _problem(name: str, short: str, kinds: dict, along: pd.DataFrame, m_star, wi
         at = _scales_at(along, column, sorted(frame.target.unique()), higher=higher, m_star=m_star, window=window)
         tables[kind], errors[kind] = predictions.critical_table(frame, at)
     steps = {kind: frame for kind, (frame, _, _) in kinds.items()}
-    return Problem(name, {k: c for k, (_, c, _) in kinds.items()}, steps, tables, errors, along,
+    return Problem(name, steps, tables, errors, along,
                    measured.problem_claims(short, tables, errors))
 
 
@@ -93,17 +91,20 @@ def mlp(scale: str, seed: int = 0, **options) -> Problem:
     """The MNIST MLP: training-accuracy targets from the Paper 1 chapter's SGD sweep,
     gradient-norm targets from :func:`.problems.gradient_norm_runs`; m* and B_simple along
     :func:`.problems.probe_run`."""
-    sweep = {b: [critbatch.run(c, paper=armijo.PAPER, **options) for c in configs]
-             for (name, b), configs in armijo.sweep_runs(scale, seed).items() if name == "SGD"}
+    sweep = _loaded(problems.sgd_sweep(scale, seed), armijo.PAPER, options)
     accuracy = predictions.steps_from_logs(sweep, "train_acc", ACCURACY_TARGETS[scale], higher=True)
-    own = {b: [critbatch.run(c, paper=problems.PAPER, **options) for c in configs]
-           for b, configs in problems.gradient_norm_runs(scale, seed).items()}
+    own = _loaded(problems.gradient_norm_runs(scale, seed), problems.PAPER, options)
     norms = predictions.steps_from_logs(own, "grad_norm", _norm_levels(own), higher=False)
     probe = critbatch.run(problems.probe_run(scale, seed), paper=problems.PAPER, **options)
     along = probe.log[probe.log.step > 0]
     return _problem("MLP 784-512-256-10, MNIST", "MLP",
                     {"training accuracy": (accuracy, "train_acc", True), "gradient norm": (norms, "grad_norm", False)},
                     along, lambda row: row.sample_beta / row.hessian_lambda1 + 1, window=MLP_WINDOW)
+
+
+def _loaded(runs: dict, paper: str, options: dict) -> dict:
+    """{b: results} of {b: configs}, each loaded (or trained) for ``paper``."""
+    return {b: [critbatch.run(c, paper=paper, **options) for c in configs] for b, configs in runs.items()}
 
 
 def _norm_levels(runs: dict, count: int = 4) -> tuple[float, ...]:
