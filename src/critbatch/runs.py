@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import contextvars
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -32,7 +33,7 @@ import torch
 from . import paths, validate
 from .store import Result, Store, config_key, register_type
 
-__all__ = ["pinned_threads", "register", "registered", "run", "train"]
+__all__ = ["declared_only", "pinned_threads", "register", "registered", "run", "train"]
 
 
 @dataclass(frozen=True)
@@ -89,10 +90,27 @@ def train(config: Any, *, threads: int = 1, **options) -> tuple:
     return log, {**summary, "threads": threads}
 
 
+_MEASURING: contextvars.ContextVar[str | None] = contextvars.ContextVar("measuring", default=None)
+
+
+@contextlib.contextmanager
+def declared_only(figure: str) -> Iterator[None]:
+    """Inside the body, :func:`run` refuses: a figure measures only the runs it declared and
+    was given (:class:`critbatch.chapters.Figure`), so a run it loads on the side is an error."""
+    token = _MEASURING.set(figure)
+    try:
+        yield
+    finally:
+        _MEASURING.reset(token)
+
+
 def run(config: Any, store: Store | None = None, *, paper: str | None = None, **options) -> Result:
     """The stored result of ``config``: loaded from ``store`` (default ``data/results``), or
     trained with ``options`` (see :func:`train`; one thread unless ``threads`` says otherwise)
     and stored (``paper`` names the paper it was made for)."""
+    if _MEASURING.get() is not None:
+        raise RuntimeError(f"figure {_MEASURING.get()} loaded run {config_key(config)} "
+                           f"({type(config).__name__}) that its runs do not declare; add it to the figure's runs")
     _run_type(config)
     store = store if store is not None else Store()
     return store.get(config, lambda: train(config, **options), paper=paper)

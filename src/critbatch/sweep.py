@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as futures
+import functools
 import importlib.metadata
 import multiprocessing
 import os
@@ -39,7 +40,7 @@ from typing import Any, Callable, Iterable
 import pandas as pd
 from tqdm import tqdm
 
-from . import runs, scales
+from . import chapters, runs, scales
 from .store import MissingResult, Store, config_key, index_fields
 
 __all__ = ["Planned", "figure", "figures", "plan", "sweep"]
@@ -74,10 +75,20 @@ ENTRY_POINTS = "critbatch.figures"
 
 
 def figures() -> dict[tuple[str, str], Figure]:
-    """Every registered figure, after loading every module of the ``critbatch.figures`` entry points."""
+    """Every figure: those of each paper's chapter table (:func:`critbatch.chapters.chapters`),
+    and those still registered with :func:`figure` by a module of the ``critbatch.figures``
+    entry points."""
     for entry in importlib.metadata.entry_points(group=ENTRY_POINTS):
         entry.load()
-    return dict(sorted(_FIGURES.items()))
+    found = dict(_FIGURES)
+    for chapter in chapters.chapters().values():
+        for fig in chapter.figures:
+            found[chapter.paper, fig.name] = Figure(chapter.paper, fig.name, functools.partial(_configs, fig))
+    return dict(sorted(found.items()))
+
+
+def _configs(fig: chapters.Figure, scale: str, store: Store) -> list:
+    return fig.configs(scale)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,6 @@
+"""This paper's table of figures (:class:`critbatch.chapters.Chapter`): each figure's notebook,
+its runs at each scale and the function that measures it and decides its claims."""
+
+from critbatch.chapters import Chapter
+
+CHAPTER = Chapter("armijo", "1. SGD with an Armijo line search", figures=())
