@@ -3,6 +3,7 @@ runs: a tie never passes, one seed disagreeing makes a claim inconclusive, a fig
 exactly the runs it declares."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -113,3 +114,10 @@ def test_claims_get_the_figures_data_and_scale(tmp_path):
 
 def test_every_paper_has_a_chapter():
     assert list(chapters.chapters()) == ["armijo", "adaptive", "interpolation", "graduated", "synthesis"]
+
+
+def test_every_figure_has_its_notebook():
+    root = Path(__file__).resolve().parents[1]
+    for paper, chapter in chapters.chapters().items():
+        for figure in chapter.figures:
+            assert (root / "notebooks" / paper / f"{figure.name}.ipynb").is_file(), f"{paper}/{figure.name}"

@@ -101,11 +101,14 @@ def test_a_killed_worker_is_retried_and_nothing_is_lost(engine, tmp_path, monkey
     assert [store.load(c).log.train_loss.iloc[-1] for c in configs] == [0.5, 0.25, 0.5 / 3]
 
 
-def test_every_paper_with_figure_runs_is_an_entry_point():
-    """The sweep finds the papers through pyproject's entry points: a paper whose runs.py is not
-    listed there would be silently left out of `make results`."""
+def test_every_paper_with_a_chapter_table_is_an_entry_point():
+    """The sweep and the front page find the papers through pyproject's entry points: a paper
+    whose chapter.py is not listed there would be silently left out of `make results`."""
     from importlib.metadata import entry_points
 
-    listed = {entry.value for entry in entry_points(group=sweeps.ENTRY_POINTS)}
-    folders = {f"critbatch.papers.{p.parent.name}.runs" for p in (ROOT / "src" / "critbatch" / "papers").glob("*/runs.py")}
+    from critbatch import chapters
+
+    listed = {entry.value for entry in entry_points(group=chapters.ENTRY_POINTS)}
+    folders = {f"critbatch.papers.{p.parent.name}.chapter:CHAPTER"
+               for p in (ROOT / "src" / "critbatch" / "papers").glob("*/chapter.py")}
     assert listed == folders

@@ -30,6 +30,7 @@ import argparse
 import concurrent.futures as futures
 import functools
 import importlib.metadata
+import importlib.util
 import multiprocessing
 import os
 import sys
@@ -79,7 +80,8 @@ def figures() -> dict[tuple[str, str], Figure]:
     and those still registered with :func:`figure` by a module of the ``critbatch.figures``
     entry points."""
     for entry in importlib.metadata.entry_points(group=ENTRY_POINTS):
-        entry.load()
+        if importlib.util.find_spec(entry.value) is not None:  # a paper that moved to its chapter table
+            entry.load()
     found = dict(_FIGURES)
     for chapter in chapters.chapters().values():
         for fig in chapter.figures:
