@@ -34,7 +34,6 @@ import fcntl
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import time
 import types
@@ -174,16 +173,10 @@ def _rebuild(hint: Any, value: Any) -> Any:
 
 
 def code_version() -> str:
-    """The git commit of the checkout (with ``-dirty`` for uncommitted changes), or ``unknown``."""
-    try:
-        root = paths.project_root()
-        out = subprocess.run(
-            ["git", "describe", "--always", "--dirty", "--abbrev=12"],
-            cwd=root, capture_output=True, text=True, timeout=10, check=True,
-        )
-        return out.stdout.strip()
-    except (OSError, subprocess.SubprocessError, FileNotFoundError):
-        return "unknown"
+    """The commit whose ``src/`` is running (:func:`critbatch.provenance.code_version`)."""
+    from .provenance import code_version as running
+
+    return running()
 
 
 @dataclass
@@ -401,14 +394,31 @@ class Store:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m critbatch.store ls [column=value ...] [--all] [--root DIR]``."""
+    """``python -m critbatch.store ls [column=value ...] [--all] [--root DIR]``, or
+    ``python -m critbatch.store verify [--sample N] [--per-type] [KEY ...]`` (:mod:`critbatch.verify`)."""
     parser = argparse.ArgumentParser(prog="python -m critbatch.store", description="Browse the results store.")
     commands = parser.add_subparsers(dest="command", required=True)
     ls = commands.add_parser("ls", help="list the stored runs, one line each")
     ls.add_argument("filters", nargs="*", metavar="column=value", help="keep runs whose column equals value")
     ls.add_argument("--all", action="store_true", help="show every config column")
     ls.add_argument("--root", help="the store's folder (default: data/results)")
+    check = commands.add_parser("verify", help="retrain stored runs with the code they name and compare bit for bit")
+    check.add_argument("keys", nargs="*", help="run keys (default: a random sample)")
+    check.add_argument("--sample", type=int, default=1, help="how many runs to draw at random (default 1)")
+    check.add_argument("--per-type", action="store_true", help="also the cheapest stored run of every run type")
+    check.add_argument("--seed", type=int, default=0, help="the draw's seed (default 0)")
+    check.add_argument("--commit", default="HEAD", help="retrain results that name no commit at this one (default HEAD)")
+    check.add_argument("--stamp", action="store_true", help="re-save an identical untraced result naming that commit")
+    check.add_argument("--out", help="also write the table as JSON here")
+    check.add_argument("--root", help="the store's folder (default: data/results)")
     args = parser.parse_args(argv)
+    if args.command == "verify":
+        from . import verify
+
+        try:
+            sys.exit(verify.main(args))
+        except (ValueError, RuntimeError, MissingResult) as error:
+            sys.exit(f"critbatch.store verify: {error}")
     filters = {}
     for item in args.filters:
         column, equals, value = item.partition("=")
