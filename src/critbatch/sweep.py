@@ -6,7 +6,9 @@ Every paper registers, per figure, the runs that figure needs at a scale
 one entry per distinct run, and :func:`sweep` trains those not yet in the store on an engine:
 
 * ``local`` (the default): one process per core, each run on one pinned thread (the layout
-  ``benchmarks/speed.py`` measured fastest here), through :mod:`concurrent.futures`;
+  ``benchmarks/speed.py`` measured fastest here), through :mod:`concurrent.futures`; the
+  workers import critbatch from a snapshot of ``HEAD``'s ``src/`` (:mod:`critbatch.provenance`),
+  so every result names the commit that produced it while work goes on in the checkout;
 * ``ray``: each run a Ray task with ``num_cpus`` and (fractional) ``num_gpus``, on a local Ray
   instance or a cluster (``address``). Results travel back to the driver, which stores them, so
   workers need no shared disk; a task whose worker dies is retried, and resumes from its
@@ -41,7 +43,7 @@ from typing import Any, Callable, Iterable
 import pandas as pd
 from tqdm import tqdm
 
-from . import chapters, runs, scales
+from . import chapters, provenance, runs, scales
 from .store import MissingResult, Store, config_key, index_fields
 
 __all__ = ["Planned", "figure", "figures", "plan", "sweep"]
@@ -235,6 +237,9 @@ def sweep(scale: str, store: Store | None = None, *, paper: str | None = None, f
     first); return what was trained. ``options`` go to every run (``device``, ``data_root``, ...)."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if engine == "ray" and not provenance.src_is_clean():
+        raise ValueError("src/ has uncommitted changes, and Ray workers train with the code they import: commit "
+                         "first (every stored result must name the commit that produced it)")
     store = store if store is not None else Store(cache_only=False)
     workers = workers or os.cpu_count() or 1
     trained: list[Planned] = []
@@ -245,7 +250,8 @@ def sweep(scale: str, store: Store | None = None, *, paper: str | None = None, f
             return trained
         bar = tqdm(total=len(todo), disable=not progress, unit="run", desc=f"sweep {scale}")
         if engine == "local":
-            _local(todo, store, workers, options, bar, retries)
+            with provenance.workers_from(provenance.snapshot("HEAD")):  # a clean commit, whatever the checkout holds
+                _local(todo, store, workers, options, bar, retries)
         else:
             _ray(todo, store, options, bar, address=address, cpus=cpus, gpus=gpus, retries=retries)
         bar.close()

@@ -28,7 +28,8 @@ from .store import Result, Store
 
 __all__ = ["compare", "retrain", "verify"]
 
-_VOLATILE = {"seconds", "measure_seconds", "code_version", "provenance"}
+#: Summary entries that say when, how fast or by what code a run was made, not what it computed.
+_VOLATILE = {"seconds", "measure_seconds", "code_version", "provenance", "threads_recorded"}
 
 #: Run in the snapshot's interpreter: load the papers (their run types and measurements), train
 #: the config at its thread count into a scratch store. Uses only APIs every commit has.
