@@ -295,16 +295,6 @@ def ladder_claims(adaptive: list, substitute: str) -> Claims:
                                     data=_data(substitute))])
 
 
-def critical_batch_sizes(table: pd.DataFrame) -> pd.Series:
-    """Per eps, the batch size with the smallest mean N over the batch sizes every seed of which
-    reached eps (the measured critical batch size); NaN where none did."""
-    out = {}
-    for eps, per_b in table.groupby(level="eps", sort=False):
-        reached = per_b.sfo.dropna()
-        out[eps] = reached.idxmin()[1] if len(reached) else math.nan
-    return pd.Series(out, name="critical batch size")
-
-
 def _inside(table: pd.DataFrame, eps: float, critical: float) -> bool:
     reached = table.loc[eps].sfo.dropna()
     return bool(len(reached) >= 3 and np.isfinite(critical) and critical not in (min(reached.index), max(reached.index)))
