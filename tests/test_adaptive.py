@@ -1,6 +1,7 @@
 """Umeda & Iiduka (critbatch.papers.adaptive): the closed forms against numerical answers, the
 study's definitions, the proxy measurement, and the claims on synthetic logs."""
 
+import dataclasses
 import math
 import warnings
 from types import SimpleNamespace
@@ -11,7 +12,9 @@ import pytest
 import torch
 
 from critbatch import schedules
+from critbatch.analysis.verdicts import DERIVED, INCONCLUSIVE, NOT_REPRODUCED, PAPER, QUESTION, REPRODUCED
 from critbatch.papers.adaptive import claims, quoted, study, theory
+from critbatch.papers.adaptive.chapter import CHAPTER
 from critbatch.train import measurements
 
 # ---------------------------------------------------------------------------------------------
@@ -85,9 +88,10 @@ def test_ladder_keeps_b_eps2_constant_and_matches_the_core_thresholds():
 
 
 def test_theory_figures_claims_all_hold():
-    result = study.theory_figures("smoke")
-    assert (result.claims.verdict == "reproduced").all(), result.claims
-    assert result.verdict.startswith(f"{len(result.claims)} of {len(result.claims)}")
+    result = CHAPTER["theory"]("smoke")
+    assert all(d.verdict == REPRODUCED for d in result.claims), result.claims
+    assert {d.claim.kind for d in result.claims} == {DERIVED} and {d.data for d in result.claims} == {"none: closed form"}
+    assert result.claims.sentence().startswith(f"{len(result.claims)} of {len(result.claims)}")
 
 # ---------------------------------------------------------------------------------------------
 # study definitions
@@ -180,12 +184,17 @@ def test_proxy_and_adam_runs():
     assert adam["adaptive"][0].lr["init"] == 1e-3
 
 
-def test_every_figure_is_registered_with_its_runs():
+def test_every_notebook_is_a_figure_of_the_table_with_its_runs():
+    from pathlib import Path
+
     from critbatch import sweep
 
-    names = {name for paper, name in sweep.figures() if paper == "adaptive"}
-    assert names == {"sfo-batch-size", "joint-comparison", "stage-table", "batch-only", "beyond-stability",
-                     "beyond-proxy", "beyond-adam"}
+    folder = Path(__file__).resolve().parents[1] / "notebooks" / "adaptive"
+    assert {f.name for f in CHAPTER.figures} == {p.stem for p in folder.glob("*.ipynb")}
+    assert CHAPTER["theory"].configs("reduced") == []
+    proxy = CHAPTER["beyond-proxy"].runs("reduced", 0)  # the conv runs whose check share it shows are declared
+    assert proxy["conv"] == study.joint_runs("reduced", 0, "resnet")
+    assert set(CHAPTER["beyond-stability"].runs("reduced", 0)) == set(study.stability_runs("reduced"))
     planned, missing = sweep.plan("reduced", paper="adaptive")
     assert not missing and len(planned) >= 60
 
@@ -219,21 +228,54 @@ def fake(seed, steps, norms, *, batch=8, lr=0.1, stages=None, seconds=None, meas
     if stages is not None:
         summary["stages"] = stages
     return SimpleNamespace(key=f"k{seed}{steps[-1]}{norms[-1]}", log=log, summary=summary,
-                           config=config or SimpleNamespace(seed=seed))
+                           config=config or SimpleNamespace(seed=seed, eval_every=10, train_subset=100))
 
 
-def test_first_reach_wall_clock_and_the_comparison_claims():
-    fast = [fake(0, [0, 10, 20, 30], [1.0, 0.4, 0.2, 0.1]), fake(1, [0, 10, 20, 30], [1.0, 0.5, 0.2, 0.1])]
+def verdicts(decided) -> list[str]:
+    return [d.verdict for d in decided]
+
+
+def test_first_reach_counts_the_checks_and_the_comparison_is_decided_on_work():
+    fast = [fake(0, [0, 10, 20, 30], [1.0, 0.3, 0.2, 0.1]), fake(1, [0, 10, 20, 30], [1.0, 0.3, 0.2, 0.1])]
     slow = [fake(0, [0, 10, 20, 30], [1.0, 0.8, 0.5, 0.2]), fake(1, [0, 10, 20, 30], [1.0, 0.9, 0.6, 0.3])]
     runs = {"adaptive": fast, "periodic": slow}
     wall = claims.wall_clock(fast[0])
     assert wall.tolist() == pytest.approx([2.5, 6.0, 9.5, 13.0])  # seconds 0..3, plus 10 s of checks over 4 rows
     assert claims.deepest_common(runs, [0.5, 0.3, 0.2, 0.1]) == 0.3
     table = claims.reach_table(runs, 0.3)
-    assert table.loc["adaptive", "step"] == 20 and table.loc["periodic", "step"] == 30
-    rows = claims.comparison_claims(runs, 0.3, "F3", "test", others=("periodic",))
-    assert (rows.verdict == "reproduced").all() and len(rows) == 3
-    assert not (claims.comparison_claims(runs, None, "F3", "test", others=("periodic",)).verdict == "reproduced").any()
+    assert table.loc["adaptive", "step"] == 10 and table.loc["periodic", "step"] == 30
+    # the work counts the checks from the config: at step 10, 2 checks of 100 examples and 80 SFO
+    assert table.loc["adaptive", "work"] == 80 + 2 * 100 and table.loc["periodic", "work"] == 240 + 4 * 100
+    decided = claims.comparison_claims(runs, 0.3, "adaptive", ("periodic",), substitute="test")
+    assert verdicts(decided) == [REPRODUCED] * 3  # 20 steps (2 checks) ahead, beyond one check's tie band
+    assert {d.claim.kind for d in decided} == {PAPER} and decided.decisions[0].data == "substitute: test"
+    assert "one check interval (10 steps)" in decided.decisions[0].claim.test
+    assert verdicts(claims.comparison_claims(runs, None, "adaptive", ("periodic",), substitute="t")) == [INCONCLUSIVE] * 3
+
+
+def test_a_first_reach_within_one_check_is_a_tie_and_one_seed_against_is_inconclusive():
+    a = [fake(0, [0, 10, 20, 30], [1.0, 0.5, 0.3, 0.1]), fake(1, [0, 10, 20, 30], [1.0, 0.5, 0.3, 0.1])]
+    b = [fake(0, [0, 10, 20, 30], [1.0, 0.5, 0.5, 0.3]), fake(1, [0, 10, 20, 30], [1.0, 0.3, 0.5, 0.3])]
+    steps = claims.comparison_claims({"adaptive": a, "periodic": b}, 0.3, "adaptive", ("periodic",),
+                                     substitute="t").decisions[0]
+    assert steps.seeds == {0: -10.0, 1: 10.0} and steps.verdict == INCONCLUSIVE  # one check either way: ties
+    c = [fake(0, [0, 10, 20, 30], [1.0, 0.5, 0.5, 0.3]), fake(1, [0, 10, 20, 30], [1.0, 0.2, 0.2, 0.2])]
+    d = [fake(0, [0, 10, 20, 30], [1.0, 0.5, 0.5, 0.5]), fake(1, [0, 10, 20, 30], [1.0, 0.5, 0.5, 0.3])]
+    against = claims.comparison_claims({"adaptive": d, "periodic": c}, 0.3, "adaptive", ("periodic",),
+                                       substitute="t").decisions[0]
+    assert against.seeds[0] == math.inf and against.seeds[1] == 20.0 and against.verdict == NOT_REPRODUCED
+    mixed = claims.comparison_claims({"adaptive": [a[0], d[1]], "periodic": [b[0], c[1]]}, 0.3, "adaptive",
+                                     ("periodic",), substitute="t").decisions[0]
+    assert mixed.verdict == INCONCLUSIVE  # seed 0 a tie, seed 1 against
+
+
+def test_budget_claims_per_seed():
+    low = [fake(0, [0, 10], [1.0, 0.1]), fake(1, [0, 10], [1.0, 0.1])]
+    high = [fake(0, [0, 10], [1.0, 0.2]), fake(1, [0, 10], [1.0, 0.05])]
+    decided, = claims.budget_claims({"adaptive": low, "periodic": high}, "adaptive", ("periodic",), substitute="t")
+    assert decided.seeds == pytest.approx({0: 0.5, 1: 2.0}) and decided.verdict == INCONCLUSIVE
+    same, = claims.budget_claims({"adaptive": low, "periodic": low}, "adaptive", ("periodic",), substitute="t")
+    assert same.verdict == INCONCLUSIVE  # equal: a tie
 
 
 def test_stage_table_and_ladder_claims():
@@ -252,39 +294,62 @@ def test_stage_table_and_ladder_claims():
     table = claims.stage_table(run)
     assert table.b.tolist() == [8, 16] and table.lr.tolist() == pytest.approx([0.1, 0.14])
     assert table.steps.tolist() == [20, 20] and table.SFO.tolist() == [160, 320]
-    rows = claims.ladder_claims(run, "T1", "test")
-    assert (rows.verdict == "reproduced").all()
+    decided = claims.ladder_claims([run], "test")
+    assert verdicts(decided) == [REPRODUCED] * 2 and {d.claim.kind for d in decided} == {DERIVED}
     late = fake(0, [0, 10, 20, 30, 40], [1.0, 0.45, 0.45, 0.4, 0.3], stages=records, config=config)
-    assert claims.ladder_claims(late, "T1", "test").verdict.iloc[0] == "not reproduced"  # switch was due at 10
+    assert verdicts(claims.ladder_claims([late], "test"))[0] == NOT_REPRODUCED  # switch was due at 10
+    other = fake(1, [0, 10, 20, 30, 40], [1.0, 0.6, 0.45, 0.4, 0.3], stages=records,
+                 config=dataclasses.replace(config, seed=1))
+    assert verdicts(claims.ladder_claims([late, other], "test"))[0] == INCONCLUSIVE  # one seed against
+
+
+def _sweep(c2_by_seed: dict, eps_values=(1.0, 0.5)):
+    rows = []
+    for seed, c2 in c2_by_seed.items():
+        for eps in eps_values:
+            for b in [2**k for k in range(12)]:
+                t = float(theory.steps(b, eps, 400.0, c2))
+                rows.append({"eps": eps, "b": b, "seed": seed, "steps": t, "sfo": b * t})
+    frame = pd.DataFrame(rows).replace(np.inf, np.nan)
+    seeds = {k: study._sweep_tables(part, eps_values) for k, part in frame.groupby("seed")}
+    return claims.sfo_claims(seeds, study._sweep_tables(frame, eps_values), substitute="test", paper_eps={})
 
 
 def test_sfo_claims_find_the_theory_in_synthetic_steps():
-    c1, c2 = 400.0, 0.5
-    rows = []
-    for eps in (1.0, 0.5):
-        for b in [2**k for k in range(12)]:
-            t = float(theory.steps(b, eps, c1, c2))
-            rows.append({"eps": eps, "b": b, "seed": 0, "steps": t, "sfo": b * t})
-    frame = pd.DataFrame(rows).replace(np.inf, np.nan)
-    table = frame.set_index(["eps", "b"])[["steps", "sfo"]]
-    critical = claims.critical_batch_sizes(table)
-    assert critical.to_dict() == {1.0: 1, 0.5: 4}
-    fits = {eps: theory.fit(table.loc[eps].steps.dropna().index.values, table.loc[eps].steps.dropna().values, eps)
-            for eps in (1.0, 0.5)}
-    rows = claims.sfo_claims(table, critical, fits, "test")
-    ratios = rows[rows.claim.str.contains("b\\*\\(0.5\\) / b\\*\\(1\\)")]
-    assert (ratios.verdict == "reproduced").all() and ratios.ours.tolist() == ["4", "4"]
-    assert rows.iloc[0].verdict == "not reproduced"  # eps = 1: the minimum sits at the grid's end (b = 1)
+    decided = _sweep({0: 0.5, 1: 0.5})
+    assert [d.claim.name for d in decided] == ["U-shaped", "U-shaped", "b* grows", "b* ~ 1/eps^2 (minima)",
+                                               "b* ~ 1/eps^2 (fits)"]
+    # both minima sit at the end of the reached batch sizes (b = 1; b = 4, the first b with T finite);
+    # b* 1 -> 4, a ratio of 4 from the minima and from the fits
+    assert verdicts(decided) == [NOT_REPRODUCED, NOT_REPRODUCED, REPRODUCED, REPRODUCED, REPRODUCED]
+    assert decided.decisions[2].mean == 2.0
 
 
-def test_stability_claims_and_proxy_switches():
-    final = pd.DataFrame([{"delta": 2, "gamma": 1.4, "schedule": "adaptive", "runs": 2, "diverged": 0, "grad_norm": 0.01, "test_acc": 0.9},
-                          {"delta": 2, "gamma": 2.0, "schedule": "adaptive", "runs": 2, "diverged": 1, "grad_norm": 0.01, "test_acc": 0.9},
-                          {"delta": 2, "gamma": 1.5, "schedule": "adaptive", "runs": 2, "diverged": 0, "grad_norm": 0.015, "test_acc": 0.89}])
-    rows = claims.stability_claims(final, "(i)", "test")
-    assert rows.verdict.tolist() == ["not reproduced", "reproduced"]  # (2, 1.5) stable, (2, 2) diverged
+def test_a_critical_batch_size_that_does_not_move_is_a_tie_not_growth():
+    grows = claims.GROWS
+    assert grows.decide({0: 0.0, 1: 0.0}).verdict == INCONCLUSIVE  # b* = 4 -> 4 on both seeds
+    assert grows.decide({0: 1.0, 1: -1.0}, mean=0.0).verdict == INCONCLUSIVE  # one seed against
+    assert grows.decide({0: 1.0, 1: 2.0}).verdict == REPRODUCED and grows.decide({0: -1.0}).verdict == NOT_REPRODUCED
+    assert claims.MINIMA_RATIO.holds(1.0) is None  # a factor 2 off the theory's 4: on the boundary
+
+
+def test_stability_claims_per_seed_and_proxy_switches():
+    rows = [(1.4, 0, 0, 0.01, 0.9), (1.4, 1, 0, 0.01, 0.9), (2.0, 0, 1, 0.01, 0.9), (2.0, 1, 1, 0.01, 0.9),
+            (1.5, 0, 0, 0.015, 0.89), (1.5, 1, 0, 0.015, 0.89), (1.2, 0, 0, 0.01, 0.9), (1.2, 1, 0, 0.03, 0.9)]
+    per_seed = pd.DataFrame([{"delta": 2, "gamma": g, "schedule": "adaptive", "seed": k, "diverged": d,
+                              "grad_norm": n, "test_acc": a} for g, k, d, n, a in rows if g != 1.2])
+    decided = claims.stability_claims(per_seed, substitute="t")
+    assert verdicts(decided) == [REPRODUCED, NOT_REPRODUCED]  # (2, 2) diverged, (2, 1.5) stable
+    assert {d.claim.kind for d in decided} == {QUESTION}
+    mixed = per_seed.copy()
+    mixed.loc[(mixed.gamma == 1.5) & (mixed.seed == 1), "grad_norm"] = 0.05  # one seed over 2x
+    assert verdicts(claims.stability_claims(mixed, substitute="t"))[1] == INCONCLUSIVE
     stages = lambda *steps: [{"step": 0}] + [{"step": s} for s in steps]  # noqa: E731
     runs = {"exact": [fake(0, [0, 50], [1, 1], stages=stages(100, 200))],
             "proxy": [fake(0, [0, 50], [1, 1], stages=stages(150, 200))]}
     switches = claims.proxy_switches(runs, "exact")
     assert switches[switches.proxy == "proxy"].difference.tolist() == [50, 0]
+    decided = claims.proxy_claims(runs["exact"], switches, ["proxy"], 50, conv_substitute="c", substitute="t")
+    # one run of 50 steps: 400 SFO against 6 checks of 100 examples; both switches within one check
+    assert decided.decisions[0].seeds == pytest.approx({0: 600 / 1000}) and verdicts(decided) == [NOT_REPRODUCED,
+                                                                                                  REPRODUCED]

@@ -39,17 +39,18 @@ factor sqrt(2) per stage, the ratio 2 between F1's accuracies) are compared with
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-import critbatch
 from critbatch import scales
-from critbatch.analysis.claims import verdict as _verdict
 from critbatch.analysis.cost import cost
 from critbatch.analysis.seeds import mean_and_range
+from critbatch.analysis.verdicts import Claims
+from critbatch.chapters import Result
 from critbatch.train import TrainConfig
 
 from . import claims as measured
@@ -57,7 +58,7 @@ from .quoted import CODE, CODE_F1_EPSILONS
 
 __all__ = [
     "BATCH_SIZES", "CONV", "DELTA", "GAMMA", "MLP", "PAPER", "PAPER_SETTINGS", "SETTINGS", "adam_runs",
-    "batch_only_runs", "check_every", "joint_runs", "light", "proxy_runs", "setting", "sfo_runs",
+    "batch_only_runs", "check_every", "joint_runs", "light", "light_joint_runs", "proxy_runs", "setting", "sfo_runs",
     "stability_runs", "substitute", "trained_on",
 ]
 
@@ -291,13 +292,9 @@ def light_joint_runs(scale: str, seed: int = 0) -> dict[str, list[TrainConfig]]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Each figure's results: one call per notebook, loading the runs above from the store.
+# Each figure's measure: its declared runs, loaded (:mod:`.chapter`), measured and decided.
 
 from . import theory  # noqa: E402
-
-
-def _load(configs: dict, **options) -> dict:
-    return {name: [critbatch.run(c, paper=PAPER, **options) for c in runs] for name, runs in configs.items()}
 
 
 def how(s: dict) -> str:
@@ -313,30 +310,22 @@ def ladder_levels(s: dict, stages: int = 10) -> tuple[float, ...]:
     return tuple(eps0(s) * math.sqrt(1 / DELTA**m) for m in range(stages))
 
 
-class _Claimed:
-    """A figure's results with a ``claims`` table: its verdict sentence, computed from it."""
-
-    @property
-    def verdict(self) -> str:
-        return _verdict(self.claims)
-
-
 @dataclass(frozen=True)
-class SFOSweep(_Claimed):
-    """F1: steps T_eps(b) and SFO N_eps(b) = b T_eps(b) at constant b, per eps."""
+class SFOSweep:
+    """Fig. 1 (ours: sfo-batch-size): steps T_eps(b) and SFO N_eps(b) = b T_eps(b) at constant b, per eps."""
 
     runs: dict  # b -> results over seeds
     epsilons: tuple  # the accuracies (scaled to the setting)
     paper_epsilons: dict  # eps -> the paper's eps it stands for
     measured: pd.DataFrame  # one row per (eps, b, seed): steps, sfo (NaN: never reached)
     table: pd.DataFrame  # per (eps, b): steps and sfo, mean (NaN if a seed never reached) with min and max
-    critical: pd.Series  # eps -> measured critical batch size
+    critical: pd.Series  # eps -> measured critical batch size (on the seed means)
+    critical_per_seed: pd.DataFrame  # seed x eps -> the measured critical batch size of that seed's runs
     fits: dict  # eps -> theory.Fit (1/T on 1/b over the b every seed of which reached eps)
     checks: dict  # b -> check interval in steps
     eps_scale: float  # the factor from the paper's eps to this setting's
     trained_on: str
     substitute: str | None
-    claims: pd.DataFrame
 
     @property
     def ratio(self) -> float:
@@ -344,47 +333,56 @@ class SFOSweep(_Claimed):
         return float(self.critical.iloc[1] / self.critical.iloc[0])
 
 
-def sfo_batch_size(scale: str, seed: int = 0, **options) -> SFOSweep:
-    """F1's runs loaded (``options`` as for ``critbatch.run``) and measured at each eps."""
-    runs = _load(sfo_runs(scale, seed), **options)
+def _sweep_tables(frame: pd.DataFrame, eps: tuple) -> tuple:
+    """(table, critical, fits) of the sweep's first reaches ``frame`` (one seed's, or all seeds'
+    averaged)."""
+    table = mean_and_range(frame, ["eps", "b"], ["steps", "sfo"], strict=True)
+    fits = {}
+    for level in eps:
+        per_b = table.loc[level].steps.dropna()
+        fits[level] = theory.fit(per_b.index.values, per_b.values, level)
+    return table, measured.critical_batch_sizes(table), fits
+
+
+def sfo_batch_size(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
+    """Fig. 1 on ``loaded`` ({b: results over seeds}, :func:`sfo_runs`), measured at each eps and
+    decided per seed (:func:`claims.sfo_claims`)."""
     eps = epsilons(scale)
     n = _train_size(light(scale))
     rows = []
     for level in eps:
-        for b, results in runs.items():
+        for b, results in loaded.items():
             for r in results:
                 hit = r.log[(r.log.step > 0) & (r.log.grad_norm <= level)]  # T counts from the first update
                 rows.append({"eps": level, "b": b, "seed": r.config.seed,
                              "steps": float(hit.step.iloc[0]) if len(hit) else math.nan,
                              "sfo": float(hit.sfo.iloc[0]) if len(hit) else math.nan})
     frame = pd.DataFrame(rows)
-    table = mean_and_range(frame, ["eps", "b"], ["steps", "sfo"], strict=True)
-    critical = measured.critical_batch_sizes(table)
-    fits = {}
-    for level in eps:
-        per_b = table.loc[level].steps.dropna()
-        fits[level] = theory.fit(per_b.index.values, per_b.values, level)
+    mean = _sweep_tables(frame, eps)
+    seeds = {k: _sweep_tables(part, eps) for k, part in frame.groupby("seed")}
     paper_eps = dict(zip(eps, EPSILONS))
     s = light(scale)
-    claims = measured.sfo_claims(table, critical, fits, s["substitute"] or "CIFAR-10, ResNet-18", paper_eps=paper_eps)
-    return SFOSweep(runs, eps, paper_eps, frame, table, critical, fits, {b: check_every(b, n) for b in runs},
-                    _sfo_settings(scale)["eps_scale"], s["substitute"] or "CIFAR-10, ResNet-18", s["substitute"], claims)
+    claims = measured.sfo_claims(seeds, mean, substitute=s["substitute"], paper_eps=paper_eps)
+    per_seed = pd.DataFrame({k: c for k, (t, c, f) in seeds.items()}).T.rename_axis("seed")
+    sweep = SFOSweep(loaded, eps, paper_eps, frame, mean[0], mean[1], per_seed, mean[2],
+                     {b: check_every(b, n) for b in loaded}, _sfo_settings(scale)["eps_scale"],
+                     s["substitute"] or "CIFAR-10, ResNet-18", s["substitute"])
+    return Result(sweep, claims)
 
 
 @dataclass(frozen=True)
-class Comparison(_Claimed):
+class Comparison:
     """Schedules compared on one setting: when each first reaches each threshold of the ladder,
-    in steps, SFO and wall-clock; the share of time spent in checks; the claims."""
+    in steps, SFO, SFO with the checks and (shown only) wall-clock; the share of time spent in checks."""
 
     runs: dict  # schedule -> results over seeds
     levels: tuple  # the ladder's thresholds eps_m
-    level: float | None  # the smallest of them that every run reached (the claims' target)
-    reach: pd.DataFrame  # per schedule at ``level``: step, sfo, epoch, wall (mean, min, max over seeds)
-    by_level: pd.DataFrame  # per (eps, schedule): the mean step and SFO of the first reach (NaN: a seed never did)
+    level: float | None  # the smallest of them that every run reached (the claims' target, chosen after looking)
+    reach: pd.DataFrame  # per schedule at ``level``: step, sfo, work, epoch, wall (mean, min, max over seeds)
+    by_level: pd.DataFrame  # per (eps, schedule): the mean step, SFO and SFO with checks of the first reach
     shares: pd.DataFrame  # per schedule: the share of the run's time spent in checks
     trained_on: str
     substitute: str | None
-    claims: pd.DataFrame
     how: str = ""  # the setting's thresholds and cadence, in words, for figure labels
 
     @property
@@ -403,94 +401,98 @@ class Comparison(_Claimed):
 def _by_level(runs: dict, levels) -> pd.DataFrame:
     frames = []
     for level in levels:
-        table = measured.reach_table(runs, level)[["step", "sfo", "wall"]]
+        table = measured.reach_table(runs, level)[["step", "sfo", "work", "wall"]]
         frames.append(table.assign(eps=level).reset_index())
     return pd.concat(frames).set_index(["eps", "schedule"])
 
 
-def compare(runs: dict, s: dict, figure: str, ours: str, others: tuple[str, ...], data: str | None = None,
-            extra: pd.DataFrame | None = None) -> Comparison:
-    """Measure schedules ``runs`` (already loaded) against the ladder of setting ``s``."""
+def compare(runs: dict, s: dict, pairs: tuple, data: str | None = None, *, faster: dict = measured.FASTER,
+            budget=measured.BUDGET) -> Result:
+    """Schedules ``runs`` (loaded) against the ladder of setting ``s``: for each (ours, others) of
+    ``pairs``, ours reaches the deepest common threshold first (``faster``) and gets the norm lower
+    within the budget (``budget``), decided per seed."""
     levels = ladder_levels(s)
     level = measured.deepest_common(runs, levels)
-    data = data or s["substitute"] or "paper setting"
-    claims = pd.concat([measured.comparison_claims(runs, level, figure, data, ours, others),
-                        measured.budget_claims(runs, figure, data, ours, others)], ignore_index=True)
-    if extra is not None:
-        claims = pd.concat([claims, extra], ignore_index=True)
+    substitute = data if data is not None else s["substitute"]
+    claims = Claims.of([part for ours, others in pairs for part in (
+        measured.comparison_claims(runs, level, ours, others, substitute=substitute, faster=faster),
+        measured.budget_claims(runs, ours, others, substitute=substitute, claim=budget))])
     reach = measured.reach_table(runs, level) if level is not None else pd.DataFrame()
-    return Comparison(runs, levels, level, reach, _by_level(runs, levels), measured.check_share(runs),
-                      data, s["substitute"], claims, how(s))
+    comparison = Comparison(runs, levels, level, reach, _by_level(runs, levels), measured.check_share(runs),
+                            substitute or "the paper's setting", s["substitute"], how(s))
+    return Result(comparison, claims)
 
 
-def joint_comparison(scale: str, seed: int = 0, name: str = "resnet", **options) -> Comparison:
-    """F2/F3 for setting ``name``: constant, periodic and adaptive joint schedules."""
-    s = setting(name, scale)
-    runs = _load(joint_runs(scale, seed, name), **options)
-    figure = {"densenet": "F2", "resnet": "F3"}[name]
-    mechanics = measured.ladder_claims(runs["adaptive"][0], figure, s["substitute"] or PAPER_SETTINGS[name])
-    return compare(runs, s, figure, "adaptive", ("periodic", "constant"), s["substitute"] or PAPER_SETTINGS[name],
-                   extra=mechanics)
+JOINT_PAIRS = (("adaptive", ("periodic", "constant")),)
+
+
+def joint_comparison(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
+    """Figs. 3/4 (ours: joint-comparison) on ``loaded`` ({setting: :func:`joint_runs`}): constant,
+    periodic and adaptive joint schedules per setting. A setting whose runs are those of the one
+    before (both stand on one substitute below paper scale) is measured, not decided twice."""
+    data, claims, seen = {}, [], []
+    for name, runs in loaded.items():
+        s = setting(name, scale)
+        result = compare(runs, s, JOINT_PAIRS, s["substitute"] or PAPER_SETTINGS[name])
+        data[name] = result.data
+        keys = [r.key for results in runs.values() for r in results]
+        if keys not in seen:
+            seen.append(keys)
+            claims += [result.claims, measured.ladder_claims(runs["adaptive"], s["substitute"] or PAPER_SETTINGS[name])]
+    return Result(data, Claims.of(claims))
 
 
 @dataclass(frozen=True)
-class StageTables(_Claimed):
-    """T1: the per-stage table of each seed's adaptive run (and of the periodic twin, for contrast)."""
+class StageTables:
+    """The per-stage table of each seed's adaptive run (and of the periodic twin, for contrast)."""
 
     adaptive: dict  # seed -> table
     periodic: dict  # seed -> table
     trained_on: str
     substitute: str | None
-    claims: pd.DataFrame
 
 
-def stage_tables(scale: str, seed: int = 0, name: str = "resnet", **options) -> StageTables:
-    """T1: the stages of the F3 runs of setting ``name``."""
+def stage_tables(loaded: dict, scale: str, seed: int = 0, name: str = "resnet", **options) -> Result:
+    """The stages of the joint runs of setting ``name`` (``loaded``: {"periodic", "adaptive": results})."""
     s = setting(name, scale)
-    runs = _load({k: v for k, v in joint_runs(scale, seed, name).items() if k != "constant"}, **options)
     data = s["substitute"] or PAPER_SETTINGS[name]
-    claims = pd.concat([measured.ladder_claims(r, "T1", f"{data}, seed {r.config.seed}") for r in runs["adaptive"]],
-                       ignore_index=True)
-    return StageTables({r.config.seed: measured.stage_table(r) for r in runs["adaptive"]},
-                       {r.config.seed: measured.stage_table(r) for r in runs["periodic"]}, data, s["substitute"], claims)
+    tables = StageTables({r.config.seed: measured.stage_table(r) for r in loaded["adaptive"]},
+                         {r.config.seed: measured.stage_table(r) for r in loaded["periodic"]}, data, s["substitute"])
+    return Result(tables, measured.ladder_claims(loaded["adaptive"], s["substitute"] or PAPER_SETTINGS[name]))
 
 
-def batch_only(scale: str, seed: int = 0, **options) -> Comparison:
-    """F4: batch size alone grows (adaptive or periodic, exponential or linear) at constant eta0."""
+BATCH_ONLY_PAIRS = (("adaptive exponential", ("periodic exponential", f"constant b = {CONSTANT_B}", f"constant b = {B0}")),
+                    ("adaptive linear", ("periodic linear", f"constant b = {CONSTANT_B}", f"constant b = {B0}")))
+
+
+def batch_only(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
+    """Ours (batch-only): batch size alone grows (adaptive or periodic, exponential or linear) at
+    constant eta0, on ``loaded`` (:func:`batch_only_runs`)."""
     s = light(scale)
-    runs = _load(batch_only_runs(scale, seed), **options)
-    levels = ladder_levels(s)
-    level = measured.deepest_common(runs, levels)
-    data = s["substitute"] or "CIFAR-10, ResNet-18"
-    pairs = (("adaptive exponential", ("periodic exponential", f"constant b = {CONSTANT_B}", f"constant b = {B0}")),
-             ("adaptive linear", ("periodic linear", f"constant b = {CONSTANT_B}", f"constant b = {B0}")))
-    claims = pd.concat([part for ours, others in pairs for part in (
-        measured.comparison_claims(runs, level, "F4", data, ours, others),
-        measured.budget_claims(runs, "F4", data, ours, others))], ignore_index=True)
-    reach = measured.reach_table(runs, level) if level is not None else pd.DataFrame()
-    return Comparison(runs, levels, level, reach, _by_level(runs, levels), measured.check_share(runs), data,
-                      s["substitute"], claims, how(s))
+    return compare(loaded, s, BATCH_ONLY_PAIRS, s["substitute"] or "CIFAR-10, ResNet-18")
 
 
 @dataclass(frozen=True)
-class Stability(_Claimed):
-    """(i): the joint schedules with (delta, gamma) = (2, 1.4), (2, 1.5), (2, 2)."""
+class Stability:
+    """Our question (i): the joint schedules with (delta, gamma) = (2, 1.4), (2, 1.5), (2, 2)."""
 
     runs: dict  # (delta, gamma, schedule) -> results over seeds
     final: pd.DataFrame  # per (delta, gamma, schedule): runs, diverged, largest lr reached, final norm and test accuracy
+    per_seed: pd.DataFrame  # per (delta, gamma, schedule, seed): diverged, last finite norm and test accuracy
     trained_on: str
     substitute: str | None
-    claims: pd.DataFrame
     how: str = ""
 
 
-def stability(scale: str, seed: int = 0, **options) -> Stability:
-    """Beyond the paper (i): does gamma >= sqrt(delta) destabilise training?"""
+def stability(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
+    """Our question (i), on ``loaded`` (:func:`stability_runs`): does gamma >= sqrt(delta) destabilise training?"""
     s = light(scale)
-    runs = _load(stability_runs(scale, seed), **options)
-    rows = []
-    for (d, g, kind), results in runs.items():
+    rows, seeds = [], []
+    for (d, g, kind), results in loaded.items():
         finite = [r.log[np.isfinite(r.log.grad_norm.astype(float)) & (r.log.step > 0)] for r in results]
+        seeds += [{"delta": d, "gamma": g, "schedule": kind, "seed": r.config.seed,
+                   "diverged": int(r.summary["status"] == "diverged"), "grad_norm": float(f.grad_norm.iloc[-1]),
+                   "test_acc": float(f.test_acc.iloc[-1])} for r, f in zip(results, finite)]
         rows.append({"delta": d, "gamma": g, "schedule": kind, "runs": len(results),
                      "diverged": sum(r.summary["status"] == "diverged" for r in results),
                      "largest lr": max(float(r.log.lr.max()) for r in results),
@@ -498,73 +500,71 @@ def stability(scale: str, seed: int = 0, **options) -> Stability:
                      "min grad_norm": float(np.mean([f.grad_norm.min() for f in finite])),
                      "test_acc": float(np.mean([f.test_acc.iloc[-1] for f in finite])),
                      "steps": float(np.mean([r.summary["steps"] for r in results]))})
-    final = pd.DataFrame(rows)
+    per_seed = pd.DataFrame(seeds)
     data = s["substitute"] or "CIFAR-10, ResNet-18"
-    return Stability(runs, final, data, s["substitute"], measured.stability_claims(final, "(i)", data), how(s))
+    result = Stability(loaded, pd.DataFrame(rows), per_seed, data, s["substitute"], how(s))
+    return Result(result, measured.stability_claims(per_seed, substitute=s["substitute"]))
 
 
 @dataclass(frozen=True)
-class Proxy(_Claimed):
-    """(ii): the cost of the full-gradient checks, and proxies driving the stages."""
+class Proxy:
+    """Our question (ii): the cost of the full-gradient checks, and proxies driving the stages."""
 
     runs: dict  # proxy name -> adaptive runs over seeds (each measures every proxy)
     switches: pd.DataFrame  # per proxy, seed and stage: the switch step and the exact-norm run's
-    cost: pd.DataFrame  # per proxy: measurement share of the run's time, examples per check
-    shares: pd.DataFrame  # the check share of the F3 runs (the conv network, where checks cost most)
+    cost: pd.DataFrame  # per proxy: examples per check
+    shares: pd.DataFrame  # the check share of the joint-comparison runs (the conv network), in time (shown)
+    work_shares: pd.Series  # the share of the adaptive conv runs' examples spent in checks, per seed
     comparison: Comparison  # the proxies' runs against each other, on the exact norm
     trained_on: str
     substitute: str | None
-    claims: pd.DataFrame
     how: str = ""
 
 
-def proxy(scale: str, seed: int = 0, **options) -> Proxy:
-    """Beyond the paper (ii): what the checks cost, and whether a fixed sample of 512 examples
-    (plain or debiased) triggers the same stages as the exact full-gradient norm."""
-    from critbatch.analysis.claims import claim
+def proxy(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
+    """Our question (ii), on ``loaded`` ({"proxies": :func:`proxy_runs`, "conv": :func:`joint_runs`
+    of "resnet"}): what the checks cost, and whether a fixed sample of 512 examples (plain or
+    debiased) triggers the same stages as the exact full-gradient norm."""
     from critbatch.train import measurements
 
     s = light(scale)
-    runs = _load(proxy_runs(scale, seed), **options)
+    runs, conv = loaded["proxies"], loaded["conv"]
     reference = next(iter(PROXIES))
     switches = measured.proxy_switches(runs, reference)
     n = _train_size(s)
     sample = min(measurements.SAMPLE_SIZE, n)
-    cost = pd.DataFrame([{"proxy": name, "examples per check": 2 * (n if metric == "grad_norm" else sample),
+    cost = pd.DataFrame([{"proxy": name, "examples per check": n if metric == "grad_norm" else sample,
                           "share of a full check": 1.0 if metric == "grad_norm" else sample / n}
                          for name, metric in PROXIES.items()]).set_index("proxy")
-    conv = _load({k: v for k, v in joint_runs(scale, seed, "resnet").items()}, **options)
-    shares = measured.check_share(conv)
-    data = s["substitute"] or "CIFAR-10, ResNet-18"
-    conv_data = setting("resnet", scale)["substitute"] or PAPER_SETTINGS["resnet"]
-    rows = [claim("(ii)", conv_data, f"share of the adaptive run's time spent in the full-gradient passes of its checks "
-                  f"(K = {setting('resnet', scale)['check']} steps; estimated by examples; test: below 50%)",
-                  "not reported; our notes estimate ~50% overhead early in the code's runs",
-                  f"{shares.loc['adaptive', 'gradient share']:.0%} (all measurements, test accuracy included: "
-                  f"{shares.loc['adaptive', 'share']:.0%})", bool(shares.loc["adaptive", "gradient share"] < 0.5))]
-    for name in list(PROXIES)[1:]:
-        rows_of = switches[switches.proxy == name]
-        same = rows_of.difference.abs().le(s["check"]).mean() if len(rows_of) else math.nan
-        rows.append(claim("(ii)", data, f"{name} switches within one check interval ({s['check']} steps) of the "
-                          "exact norm's switch (test: at least 80% of the stages)", "(no proxy in the paper)",
-                          f"{same:.0%} of {len(rows_of)} switches" if len(rows_of) else "no switch", bool(same >= 0.8)))
-    comparison = compare(runs, s, "(ii)", reference, tuple(list(PROXIES)[1:]), data)
-    return Proxy(runs, switches, cost, shares, comparison, data, s["substitute"], pd.DataFrame(rows), how(s))
+    conv_s = setting("resnet", scale)
+    claims = measured.proxy_claims(conv["adaptive"], switches, list(PROXIES)[1:], s["check"],
+                                   conv_substitute=conv_s["substitute"], substitute=s["substitute"])
+    compared = compare(runs, s, ((reference, tuple(list(PROXIES)[1:])),), s["substitute"],
+                       faster=measured.QUESTION_FASTER, budget=measured.QUESTION_BUDGET)
+    work = pd.Series(measured.check_work_share(conv["adaptive"]), name="checks' share of the examples").rename_axis("seed")
+    data = Proxy(runs, switches, cost, measured.check_share(conv), work, compared.data,
+                 s["substitute"] or "CIFAR-10, ResNet-18", s["substitute"], how(s))
+    return Result(data, claims + compared.claims)
 
 
-def adam(scale: str, seed: int = 0, **options) -> tuple[Comparison, Comparison]:
-    """Beyond the paper (iii): the joint schedules driving Adam, and (for reference) SGD's, in the
-    setting of :func:`light`."""
+ADAM_PAIRS = (("adaptive", ("periodic", "constant")),)
+
+
+def adam(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
+    """Our question (iii), on ``loaded`` ({"Adam": :func:`adam_runs`, "SGD": :func:`light_joint_runs`}):
+    the joint schedules driving Adam and, for reference, SGD, in the setting of :func:`light`."""
     s = light(scale)
-    with_adam = compare(_load(adam_runs(scale, seed), **options), s, "(iii)", "adaptive", ("periodic", "constant"),
-                        (s["substitute"] or "CIFAR-10, ResNet-18") + ", Adam")
-    with_sgd = compare(_load(light_joint_runs(scale, seed), **options), s, "(iii)", "adaptive",
-                       ("periodic", "constant"), (s["substitute"] or "CIFAR-10, ResNet-18") + ", SGD")
-    return with_adam, with_sgd
+    data, claims = {}, []
+    for optimizer, runs in loaded.items():
+        label = f"{s['substitute']}, {optimizer}" if s["substitute"] else None
+        result = compare(runs, s, ADAM_PAIRS, label, faster=measured.QUESTION_FASTER, budget=measured.QUESTION_BUDGET)
+        data[optimizer] = result.data
+        claims += [dataclasses.replace(d, setting=f"{optimizer}: {d.setting}") for d in result.claims]
+    return Result(data, Claims.of(claims))
 
 
 @dataclass(frozen=True)
-class Theory(_Claimed):
+class Theory:
     """The theory figures, from the closed forms of :mod:`.theory` with illustrative constants."""
 
     c1: float
@@ -575,7 +575,6 @@ class Theory(_Claimed):
     numeric_critical: pd.Series  # eps -> argmin of N on a fine grid
     ladder: pd.DataFrame  # theory.ladder of the code's settings
     bounds: dict  # (delta, gamma) -> theory.bound table
-    claims: pd.DataFrame
 
 
 PAIRS_THEORY = ((2, 1.0), (2, 1.2), (2, 1.4), (2, 1.5))
@@ -584,13 +583,11 @@ PAIRS_THEORY = ((2, 1.0), (2, 1.2), (2, 1.4), (2, 1.5))
 BOUND_CONSTANTS = {"steps_per_stage": 100, "eta0": 0.1, "b0": 8, "L": 0.1, "sigma2": 100.0, "gap": 1.0}
 
 
-def theory_figures(scale: str = "reduced", c1: float = 2000.0, c2: float = 8.0, stages: int = 12) -> Theory:
+def theory_figures(loaded: dict, scale: str = "reduced", seed: int = 0, c1: float = 2000.0, c2: float = 8.0,
+                   stages: int = 12, **options) -> Result:
     """U-curves N(b) for eps = 1, 0.5, 0.25, b*(eps) with the code's ladder, and the bound per
-    stage for :data:`PAIRS_THEORY`; the claims compare each closed form with a numerical answer.
-    (No runs: the same at every scale.)"""
-    from critbatch.analysis.claims import claim
-
-    scales.check(scale)
+    stage for :data:`PAIRS_THEORY`; the derived checks compare each closed form with a numerical
+    answer. (No runs: ``loaded`` is empty and the result the same at every scale.)"""
     b = np.logspace(0, 14, 2801, base=2)
     rows, numeric = [], {}
     for eps in EPSILONS:
@@ -602,29 +599,27 @@ def theory_figures(scale: str = "reduced", c1: float = 2000.0, c2: float = 8.0, 
     numeric = pd.Series(numeric)
     bounds = {pair: theory.bound(*pair, stages, **BOUND_CONSTANTS) for pair in PAIRS_THEORY}
     ladder = theory.ladder(10, b0=B0, delta=DELTA, gamma=GAMMA, eta0=ETA0, eps0=EPS0)
-    rows = [claim("theory", "closed form", f"b*(eps = {eps:g}) = 2 C2 / eps^2 is the minimum of N(b) "
-                  "(test: a grid's argmin within 1%)", f"{critical[eps]:g}", f"{numeric[eps]:.4g}",
-                  bool(abs(numeric[eps] / critical[eps] - 1) < 0.01)) for eps in EPSILONS]
-    ratio = numeric[0.5] / numeric[1.0]
-    rows.append(claim("theory", "closed form", "b*(0.5) / b*(1.0) = 4 (test: grid argmins, within 1%)", "4",
-                      f"{ratio:.4g}", bool(abs(ratio / 4 - 1) < 0.01)))
+    decided = [measured.CLOSED_MINIMUM.decide({None: abs(numeric[eps] / critical[eps] - 1)},
+                                              setting=f"eps = {eps:g}: b* = {critical[eps]:g}, grid {numeric[eps]:.4g}")
+               for eps in EPSILONS]
+    decided.append(measured.CLOSED_RATIO.decide({None: abs(numeric[0.5] / numeric[1.0] / 4 - 1)},
+                                                setting=f"grid ratio {numeric[0.5] / numeric[1.0]:.4g}"))
     for pair in PAIRS_THEORY:
         long = theory.bound(*pair, 200, eta0=1e-10)
         observed = float(long.ratio.iloc[-1] / long.ratio.iloc[-2])
         expected = theory.ratio_growth(*pair)
         side = "<" if pair[1] < math.sqrt(pair[0]) else ">="
-        rows.append(claim("theory", f"(delta, gamma) = {pair}", f"V_T / B_T grows per stage by max(1, gamma^2/delta): "
-                          f"gamma {side} sqrt(delta) (test: factor at stage 200 within 0.01)", f"{expected:.3f}",
-                          f"{observed:.3f}", bool(abs(observed - expected) < 0.01)))
-    rows.append(claim("theory", "code's ladder", "b_m eps_m^2 is constant under the code's rule (test: max/min <= 1 + 1e-9)",
-                      "constant", f"{ladder.b_eps2.max() / ladder.b_eps2.min():.6f}",
-                      bool(ladder.b_eps2.max() / ladder.b_eps2.min() <= 1 + 1e-9)))
-    return Theory(c1, c2, EPSILONS, curves, critical, numeric, ladder, bounds, pd.DataFrame(rows))
+        decided.append(measured.RATIO_GROWTH.decide({None: abs(observed - expected)},
+                                                    setting=f"(delta, gamma) = {pair}, gamma {side} sqrt(delta): "
+                                                            f"factor {observed:.3f}, expected {expected:.3f}"))
+    decided.append(measured.CLOSED_LADDER.decide({None: float(ladder.b_eps2.max() / ladder.b_eps2.min() - 1)},
+                                                 setting="the code's ladder, 10 stages"))
+    return Result(Theory(c1, c2, EPSILONS, curves, critical, numeric, ladder, bounds), Claims.of(decided))
 
 
 def speeds(runs: dict) -> pd.DataFrame:
-    """Per run: seconds per check and training seconds per 1,000 examples. On a shared machine
-    these vary with the other jobs' load, which the wall-clock comparisons inherit."""
+    """Per run: seconds per check and training seconds per 1,000 examples (shown, never decided).
+    On a shared machine these vary with the other jobs' load."""
     rows = [{"schedule": name, "seed": r.config.seed, "seconds per check": r.summary["measure_seconds"] / len(r.log),
              "training seconds per 1,000 examples": 1000 * r.summary["seconds"] / max(r.summary["sfo"], 1)}
             for name, results in runs.items() for r in results]
