@@ -14,6 +14,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 from pathlib import Path
@@ -96,13 +97,17 @@ def snapshot(revision: str = "HEAD") -> Path:
 
 @contextlib.contextmanager
 def workers_from(folder: Path) -> Iterator[None]:
-    """Processes started in the body (spawned, or subprocesses) import critbatch from the
-    snapshot ``folder``: its ``src`` goes first on their ``PYTHONPATH``."""
+    """Processes started in the body import critbatch from the snapshot ``folder``: its ``src``
+    goes first on ``PYTHONPATH`` (subprocesses) and on ``sys.path``, which spawned
+    multiprocessing workers copy from this process (this process keeps the modules it has)."""
+    source = str(folder / "src")
     before = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join([str(folder / "src"), *([before] if before else [])])
+    os.environ["PYTHONPATH"] = os.pathsep.join([source, *([before] if before else [])])
+    sys.path.insert(0, source)
     try:
         yield
     finally:
+        sys.path.remove(source)
         if before is None:
             os.environ.pop("PYTHONPATH", None)
         else:
