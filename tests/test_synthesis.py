@@ -12,7 +12,8 @@ import yaml
 from critbatch.analysis.claims import claim
 from critbatch.papers.armijo import study as armijo
 from critbatch.papers.graduated import study as graduated
-from critbatch.papers.synthesis import kernel_scales, predictions, scoreboard
+from critbatch.analysis.verdicts import INCONCLUSIVE, NOT_REPRODUCED, QUESTION, REPRODUCED
+from critbatch.papers.synthesis import claims, kernel_scales, predictions, scoreboard, study
 from critbatch.papers.synthesis.claims import closest, doublings, problem_claims
 from critbatch.paths import project_root
 from critbatch.store import MissingResult
@@ -131,10 +132,12 @@ def test_a_seed_that_misses_the_target_removes_its_batch_size():
     assert np.isnan(means.loc[(0.5, 4), "steps"]) and means.loc[(0.5, 2), "steps"] == 10.0
 
 
-def table_of(targets: dict) -> pd.DataFrame:
-    """A predictions table with the given measured knees per target, every prediction 8."""
-    return pd.DataFrame({t: {"measured": knee, "measured knee": knee, "fitted b*": 8.0, "m*": 8.0, "B_simple": 8.0,
-                             "McCandlish B_crit": 8.0} for t, knee in targets.items()}).T
+def table_of(targets: dict, prediction: float = 8.0) -> pd.DataFrame:
+    """A predictions table with the given measured knees (and smallest-SFO b) per target, every
+    prediction ``prediction``."""
+    return pd.DataFrame({t: {"measured": knee, "measured knee": knee, "fitted b*": prediction, "m*": prediction,
+                             "B_simple": prediction, "B_simple, first row": prediction,
+                             "McCandlish B_crit": prediction} for t, knee in targets.items()}).T
 
 
 def errors_of(targets, paper1: float, mccandlish: float, missed) -> pd.DataFrame:
@@ -142,20 +145,70 @@ def errors_of(targets, paper1: float, mccandlish: float, missed) -> pd.DataFrame
                          for t in targets}).T
 
 
+def problem_of(kind: str, seeds: dict, errors: pd.DataFrame, mean: pd.DataFrame | None = None) -> study.Problem:
+    """A problem with one kind of target: ``seeds`` maps each seed to its table (the seed mean's
+    is ``mean``, by default seed 0's), every seed with the same ``errors``."""
+    mean = next(iter(seeds.values())) if mean is None else mean
+    return study.Problem("toy", "toy", {kind: None}, {kind: mean}, {kind: errors},
+                         {kind: {s: (t, errors) for s, t in seeds.items()}}, {kind: mean}, pd.DataFrame())
+
+
+def verdicts_of(decided) -> dict:
+    return {d.claim.name: d.verdict for d in decided}
+
+
 def test_the_problem_claims_test_what_they_say():
-    tables = {"training error": table_of({0.5: 4.0, 0.1: 32.0})}
-    claims = pd.DataFrame(problem_claims("kernel", tables, {"training error": errors_of([0.5, 0.1], 0.2, 0.3, 1)}))
-    verdicts = dict(zip(claims.claim.str.split(" \\(").str[0], claims.verdict))
-    assert verdicts["Paper 3: m* = β/λ1 + 1 ends the linear scaling"] == "not reproduced"  # 8 against 32
-    assert verdicts["McCandlish: B_simple approximates B_crit"] == "reproduced"
-    assert verdicts["McCandlish's S(b) = S_min + E_min/b describes the measured steps better than Paper 1's K(b)"] \
-        == "not reproduced"  # 0.3 against 0.2, whatever Paper 1 predicts elsewhere
-    assert claims.verdict.iloc[-1] == "not reproduced" and claims.ours.iloc[-1] == "4 against 32"
+    table = table_of({0.5: 4.0, 0.1: 32.0})
+    decided = problem_claims(problem_of("training error", {0: table, 1: table}, errors_of([0.5, 0.1], 0.2, 0.3, 1)))
+    assert all(d.claim.kind == QUESTION and d.claim.source.startswith("our question") for d in decided)
+    assert verdicts_of(decided) == {
+        claims.B_STAR.name: NOT_REPRODUCED,  # 8 against 32: two doublings
+        claims.M_STAR.name: NOT_REPRODUCED,
+        claims.B_SIMPLE.name: REPRODUCED,
+        claims.MODELS.name: NOT_REPRODUCED,  # 0.2 against 0.3, whatever Paper 1 predicts elsewhere
+        claims.EARLY_LATE.name: NOT_REPRODUCED}
+    early_late, = decided.named(claims.EARLY_LATE.name)
+    assert early_late.note == "knee 4 against 32" and early_late.setting == "toy; training error 0.5 → 0.1"
+    assert early_late.spread == "seed 0: 3; seed 1: 3"
 
 
-def test_one_target_makes_no_early_against_late_claim_and_no_fit_is_said():
-    tables = {"gradient norm": table_of({0.2: 8.0})}
-    claims = problem_claims("MLP", tables, {"gradient norm": errors_of([0.2], np.nan, 0.3, np.nan)})
-    assert not claims.claim.str.startswith("the knee").any()
-    row = claims[claims.claim.str.startswith("McCandlish's")].iloc[0]
-    assert row.paper.startswith("no fit") and row.verdict == "reproduced"
+def test_a_prediction_one_doubling_off_the_grid_is_a_tie():
+    """m* = 8 against a knee of 16 (one doubling, the factor 2 itself, read on a doubling grid):
+    inconclusive, as is the knee that moves by one grid point from the loosest target."""
+    table = table_of({0.5: 8.0, 0.1: 16.0})
+    decided = problem_claims(problem_of("training error", {0: table, 1: table}, errors_of([0.5, 0.1], 0.5, 0.1, 0)))
+    verdicts = verdicts_of(decided)
+    assert verdicts[claims.M_STAR.name] == verdicts[claims.EARLY_LATE.name] == INCONCLUSIVE
+    assert verdicts[claims.MODELS.name] == REPRODUCED
+
+
+def test_one_seed_against_makes_a_prediction_inconclusive():
+    agree, against = table_of({0.1: 8.0}), table_of({0.1: 64.0})
+    decided = problem_claims(problem_of("training error", {0: agree, 1: agree, 2: against},
+                                        errors_of([0.1], 0.5, 0.1, 0), mean=agree))
+    assert verdicts_of(decided)[claims.M_STAR.name] == INCONCLUSIVE
+    assert verdicts_of(problem_claims(problem_of("training error", {0: agree, 1: agree}, errors_of(
+        [0.1], 0.5, 0.1, 0))))[claims.M_STAR.name] == REPRODUCED
+
+
+def test_models_within_ten_percent_tie_and_no_fit_of_paper_1_is_said():
+    tie = problem_claims(problem_of("gradient norm", {0: table_of({0.2: 8.0})}, errors_of([0.2], 0.52, 0.5, 1)))
+    assert verdicts_of(tie)[claims.MODELS.name] == INCONCLUSIVE
+    no_fit = problem_claims(problem_of("gradient norm", {0: table_of({0.2: 8.0})},
+                                       errors_of([0.2], np.nan, 0.3, np.nan)))
+    assert claims.EARLY_LATE.name not in verdicts_of(no_fit)  # one target: nothing to compare
+    models, = no_fit.named(claims.MODELS.name)
+    assert models.note.startswith("no fit") and models.verdict == REPRODUCED
+
+
+def test_a_missing_target_on_one_seed_is_never_a_verdict():
+    decided = problem_claims(problem_of("training error", {0: table_of({0.1: 8.0}), 1: table_of({0.2: 8.0})},
+                                        errors_of([0.1, 0.2], 0.5, 0.1, 0), mean=table_of({0.1: 8.0})))
+    assert set(verdicts_of(decided).values()) == {INCONCLUSIVE}
+
+
+def test_full_batch_runs_made_once_count_for_every_seed():
+    frame = pd.DataFrame([{"target": 0.1, "b": b, "seed": s, "steps": 1.0, "sfo": float(b)}
+                          for b, seeds in ((1, (0, 1)), (2, (0, 1)), (100, (0,))) for s in seeds])
+    by_seed = study._by_seed(frame)
+    assert {s: sorted(f.b) for s, f in by_seed.items()} == {0: [1, 2, 100], 1: [1, 2, 100]}

@@ -1,25 +1,61 @@
-"""Each paper's critical-batch claim as a test on one problem, the comparison of the two models
-of S(b), and whether the critical batch size measured early predicts the one measured late."""
+"""The synthesis's claims, each a record written once (:class:`critbatch.analysis.verdicts.Claim`)
+and decided per seed at the tightest target of each problem and kind of target: each paper's
+critical-batch prediction against what its paper says it is, McCandlish's model of S(b) against
+Paper 1's, and whether the knee measured early predicts the one measured late.
+
+All are the book's own questions: no paper compares its critical batch size with the others',
+and where a claim tests a paper's own prediction (Paper 1's b* = 2C2/ε², Paper 3's
+m* = β/λ1 + 1, McCandlish et al.'s B_simple) it applies it to a problem of ours.
+"""
 
 from __future__ import annotations
+
+import functools
+import math
 
 import numpy as np
 import pandas as pd
 
-from critbatch.analysis.claims import claim
+from critbatch.analysis.verdicts import QUESTION, Claim, Claims
 
-from .predictions import PREDICTIONS
+from .predictions import KNEE, PREDICTIONS
 
-__all__ = ["FACTOR", "closest", "doublings", "problem_claims", "tightest"]
+__all__ = ["B_SIMPLE", "B_STAR", "EARLY_LATE", "FACTOR", "MODELS", "M_STAR", "closest", "doublings",
+           "loosest", "problem_claims", "tightest"]
 
 #: A prediction "holds" within this factor of what it predicts.
 FACTOR = 2.0
-#: What each prediction claims to be, by the paper that makes it: (what it is compared with, claim).
-CLAIMED = {
-    "fitted b*": ("measured", "Paper 1: b* = 2C2/ε² minimises the SFO"),
-    "m*": ("measured knee", "Paper 3: m* = β/λ1 + 1 ends the linear scaling"),
-    "B_simple": ("McCandlish B_crit", "McCandlish: B_simple approximates B_crit"),
-}
+#: Half a doubling: the measured critical batch size and its knee are read on a doubling grid of b.
+GRID = 0.5
+_GRID_WHY = "half a doubling: the measured b is read on a doubling grid"
+
+B_STAR = Claim(
+    "b* minimises the SFO", "Paper 1's fitted b* = 2C2/ε² is the measured critical batch size (the smallest SFO)",
+    "our question (Paper 1's b* = 2C2/ε², applied to the synthesis problems)", QUESTION,
+    "|log2(fitted b* / smallest-SFO b)|", "<=", math.log2(FACTOR), resolution=GRID, resolution_why=_GRID_WHY,
+    quoted="b* = 2C2/ε² minimises N(b)")
+M_STAR = Claim(
+    "m* ends linear scaling", "Paper 3's m* = β/λ1 + 1 is where linear scaling ends (the measured knee)",
+    "our question (Paper 3's eq. 14 applied to the synthesis problems)", QUESTION,
+    "|log2(m* / knee)|", "<=", math.log2(FACTOR), resolution=GRID, resolution_why=_GRID_WHY,
+    quoted="m* = β/λ1 + 1",
+    chosen=f"the knee (the largest b whose SFO is within {KNEE - 1:.0%} of the smallest) is ours, not Paper 3's")
+B_SIMPLE = Claim(
+    "B_simple approximates B_crit", "McCandlish et al.'s B_simple = tr Σ / ‖∇f‖² approximates their fitted B_crit",
+    "our question (McCandlish et al.'s noise scale, applied to the synthesis problems)", QUESTION,
+    "|log2(B_simple at the first row that reaches the target / B_crit)|", "<=", math.log2(FACTOR), resolution=GRID,
+    resolution_why="half a doubling: B_crit is fitted to S(b) on a doubling grid of b", quoted="B_simple ≈ B_crit")
+MODELS = Claim(
+    "McCandlish's S(b) fits better", "McCandlish's S(b) = S_min + E_min/b describes the measured steps better than "
+    "Paper 1's K(b) = C1 b/(ε² b - C2)", "our question", QUESTION,
+    "RMS ln error of Paper 1's K(b) / McCandlish's (where K(b) is finite; ∞: K(b) has no fit)", ">", 1.0,
+    resolution=0.1, resolution_why="10 %: the MLP's steps are read at checks (a quarter epoch apart on its "
+                                   "accuracy runs, n/8 examples on its gradient-norm runs)")
+EARLY_LATE = Claim(
+    "the early knee predicts the late one", "the knee measured at the loosest target predicts the one at the "
+    "tightest (what an adaptive scheduler such as Paper 2's needs)", "our question", QUESTION,
+    "|log2(knee at the loosest / knee at the tightest)|", "<=", math.log2(FACTOR), resolution=GRID,
+    resolution_why=_GRID_WHY, chosen=f"the knee's cut-off ({KNEE - 1:.0%} above the smallest SFO) is ours")
 
 
 def doublings(prediction, reference) -> np.ndarray:
@@ -36,38 +72,76 @@ def tightest(kind: str, table: pd.DataFrame):
     return table.index.max() if kind == "training accuracy" else table.index.min()
 
 
+def loosest(kind: str, table: pd.DataFrame):
+    """The loosest target of a table: the lowest accuracy, else the highest error or norm."""
+    return table.index.min() if kind == "training accuracy" else table.index.max()
+
+
 def closest(table: pd.DataFrame, against: str = "measured") -> pd.Series:
     """Per target, the prediction nearest (in doublings) to the ``against`` column."""
     distance = pd.DataFrame({p: doublings(table[p], table[against]) for p in PREDICTIONS}, index=table.index)
     return distance.idxmin(axis=1)
 
 
-def problem_claims(name: str, tables: dict, errors: dict) -> pd.DataFrame:
-    """Per kind of target, at its tightest target: each prediction against what its paper says it
-    is; McCandlish's model against Paper 1's; and the critical batch measured at the loosest
-    target against the one at the tightest."""
-    rows = []
-    for kind, table in tables.items():
-        target = tightest(kind, table)
-        row, data = table.loc[target], f"{name}; {kind} {target:.3g}"
-        for prediction, (reference, text) in CLAIMED.items():
-            rows.append(claim("synthesis", data, f"{text} (test: within a factor {FACTOR:g} of the {reference})",
-                              f"{reference} {row[reference]:.3g}", f"{row[prediction]:.3g}",
-                              bool(doublings(row[prediction], row[reference]) <= np.log2(FACTOR))))
-        error = errors[kind].loc[target]
-        missed = error["Paper 1: b with no finite K"]
-        paper1 = ("no fit: S(b) does not level off" if np.isnan(missed) else
-                  f"Paper 1 {error['Paper 1 K(b)']:.3f}" + (f", no finite K at {missed:g} b" if missed else ""))
-        rows.append(claim("synthesis", data, "McCandlish's S(b) = S_min + E_min/b describes the measured steps "
-                          "better than Paper 1's K(b) (test: smaller RMS log error where Paper 1's is finite)",
-                          paper1, f"McCandlish {error['McCandlish']:.3f}",
-                          bool(np.isnan(missed) or error["McCandlish"] < error["Paper 1 K(b)"])))
-        if len(table) < 2:  # one target: nothing to compare
-            continue
-        loosest = table.index.min() if target == table.index.max() else table.index.max()
-        early, late = table.loc[loosest, "measured knee"], row["measured knee"]
-        rows.append(claim("synthesis", f"{name}; {kind}", f"the knee measured at the loosest target {loosest:.3g} "
-                          f"predicts the one at the tightest, {target:.3g} (test: within a factor {FACTOR:g})",
-                          "a fixed target", f"{early:.3g} against {late:.3g}",
-                          bool(doublings(early, late) <= np.log2(FACTOR))))
-    return pd.DataFrame(rows)
+def _distance(prediction: str, reference: str, table, errors, target, early) -> float:
+    return float(doublings(table.loc[target, prediction], table.loc[target, reference]))
+
+
+def _model_ratio(table, errors, target, early) -> float:
+    paper1, theirs = errors.loc[target, "Paper 1 K(b)"], errors.loc[target, "McCandlish"]
+    return math.inf if np.isnan(paper1) else float(paper1 / theirs)
+
+
+def _drift(table, errors, target, early) -> float:
+    return float(doublings(table.loc[early, "measured knee"], table.loc[target, "measured knee"]))
+
+
+#: Each claim and its quantity, computed from one (table, errors) of :func:`.predictions.critical_table`.
+TESTS = ((B_STAR, functools.partial(_distance, "fitted b*", "measured")),
+         (M_STAR, functools.partial(_distance, "m*", "measured knee")),
+         (B_SIMPLE, functools.partial(_distance, "B_simple, first row", "McCandlish B_crit")),
+         (MODELS, _model_ratio), (EARLY_LATE, _drift))
+
+
+def _value(quantity, table: pd.DataFrame, errors: pd.DataFrame, target, early) -> float:
+    """The quantity on one seed's (or the seed mean's) table; NaN where it lacks a target."""
+    if target not in table.index or early not in table.index:
+        return math.nan
+    return quantity(table, errors, target, early)
+
+
+def _note(claim: Claim, problem, kind: str, target, early) -> str:
+    row, errors = problem.table[kind].loc[target], problem.errors[kind].loc[target]
+    if claim is B_STAR:
+        return f"fitted b* {row['fitted b*']:.3g} against {row['measured']:g}"
+    if claim is M_STAR:
+        return f"m* {row['m*']:.3g} against a knee of {row['measured knee']:g}"
+    if claim is B_SIMPLE:
+        first, crit = row["B_simple, first row"], row["McCandlish B_crit"]
+        return (f"B_simple {first:.3g} against {crit:.3g}; averaged over a window around that row, chosen after "
+                f"seeing it, {row['B_simple']:.3g} ({row['B_simple'] / crit:.2g} times)")
+    if claim is MODELS:
+        missed = errors["Paper 1: b with no finite K"]
+        if np.isnan(missed):
+            return "no fit of Paper 1's K(b): S(b) does not level off"
+        return (f"Paper 1 {errors['Paper 1 K(b)']:.3f}, McCandlish {errors['McCandlish']:.3f}"
+                + (f"; K(b) not finite at {missed:g} b" if missed else ""))
+    return f"knee {problem.table[kind].loc[early, 'measured knee']:g} against {row['measured knee']:g}"
+
+
+def problem_claims(problem) -> Claims:
+    """The claims on one :class:`.study.Problem`, per kind of target at its tightest target
+    (the early-against-late claim only where there are two targets), decided on each seed's
+    own runs and on the seed mean."""
+    decisions = []
+    for kind, table in problem.table.items():
+        target, early = tightest(kind, table), loosest(kind, table)
+        for claim, quantity in TESTS:
+            if claim is EARLY_LATE and target == early:  # one target: nothing to compare
+                continue
+            setting = f"{problem.short}; {kind} " + (f"{early:.3g} → {target:.3g}" if claim is EARLY_LATE
+                                                     else f"{target:.3g}")
+            seeds = {s: _value(quantity, t, e, target, early) for s, (t, e) in problem.seeds[kind].items()}
+            decisions.append(claim.decide(seeds, mean=_value(quantity, table, problem.errors[kind], target, early),
+                                          setting=setting, note=_note(claim, problem, kind, target, early)))
+    return Claims.of(decisions)

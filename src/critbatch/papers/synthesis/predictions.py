@@ -127,7 +127,7 @@ def model_errors(b, steps, paper1: armijo_theory.Fit | None, mccandlish: McCandl
 def critical_table(frame: pd.DataFrame, scales_at: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per target that every seed of at least :data:`MIN_SIZES` batch sizes reached: the measured
     critical batch size and the four predictions (``scales_at``: per target, ``m*`` and
-    ``B_simple`` where the target is first reached), and the error of each fitted model
+    ``B_simple`` where the target is first reached, and any other column it has), and the error of each fitted model
     (:func:`model_errors`)."""
     means = mean_steps(frame)
     rows, errors = {}, {}
@@ -145,7 +145,7 @@ def critical_table(frame: pd.DataFrame, scales_at: pd.DataFrame) -> tuple[pd.Dat
                         "measured knee": float(table.index[table.sfo <= KNEE * smallest].max()),
                         "fitted b*": paper1.b_star if paper1 else np.nan,
                         "C1": paper1.c1 if paper1 else np.nan, "C2": paper1.c2 if paper1 else np.nan,
-                        "m*": scales_at.loc[target, "m*"], "B_simple": scales_at.loc[target, "B_simple"],
+                        **scales_at.loc[target].to_dict(),
                         "McCandlish B_crit": mccandlish.b_crit, "S_min": mccandlish.s_min,
                         "E_min": mccandlish.e_min, "batch sizes": len(table)}
         errors[target] = model_errors(table.index, table.steps, paper1, mccandlish)

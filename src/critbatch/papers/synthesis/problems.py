@@ -31,9 +31,9 @@ PROBE_METRICS = ("train_loss", "train_acc", "grad_norm", "hessian_lambda1", "sam
                  "noise_scale", "noise_trace")
 
 
-def kernel_panel(scale: str, **options) -> interpolation.Panel:
+def kernel_panel(scale: str) -> interpolation.Panel:
     """The Paper 3 chapter's MNIST kernel problem at ``scale`` (its own data at every scale)."""
-    return next(p for p in interpolation.panels(scale, **options) if p.name == "MNIST")
+    return next(p for p in interpolation.panels(scale) if p.name == "MNIST")
 
 
 def sgd_sweep(scale: str, seed: int = 0) -> dict[int, list[TrainConfig]]:
@@ -71,18 +71,18 @@ def gradient_norm_runs(scale: str, seed: int = 0) -> dict[int, list[TrainConfig]
     return runs
 
 
-def kernel_trace(scale: str, seed: int = 0, **options) -> KernelNoiseTrace:
+def kernel_trace(scale: str, seed: int = 0) -> KernelNoiseTrace:
     """Kernel SGD at m = 8 (the power of two nearest m* = 7.5 of the reduced problem), long
     enough to pass the tightest error every speed-up run reaches, with the exact noise scale
     every 10 steps."""
-    panel = kernel_panel(scale, **options)
+    panel = kernel_panel(scale)
     steps = scales.pick(scale, smoke=300, reduced=2000, paper=2000)
     return KernelNoiseTrace(panel.problem, 8, steps, 10, seed)
 
 
-def estimator_check(scale: str, seed: int = 0, **options) -> EstimatorCheck:
+def estimator_check(scale: str, seed: int = 0) -> EstimatorCheck:
     """The estimators against the exact values on 2,000 points of the kernel problem (500 at
     smoke scale), at alpha = 0 and after 300 SGD steps at m = 8."""
-    problem = replace(kernel_panel(scale, **options).problem, n=scales.pick(scale, smoke=500, reduced=2000,
+    problem = replace(kernel_panel(scale).problem, n=scales.pick(scale, smoke=500, reduced=2000,
                                                                             paper=2000), n_test=0)
     return EstimatorCheck(problem, 8, 300, scales.pick(scale, smoke=128, reduced=1024, paper=1024), seed)
