@@ -72,3 +72,15 @@ def test_the_page_gathers_every_figure_of_every_chapter():
     every = [(c.paper, f.name) for c in chapters.chapters().values() for f in c.figures]
     gathered = [(c.paper, f.name) for c, f in scoreboard._figures(chapters.chapters(), "reduced", 0)]
     assert gathered == every
+
+
+def test_the_front_page_counts_every_paper():
+    import json
+
+    from critbatch.paths import project_root
+
+    cells = json.loads((project_root() / "notebooks" / "synthesis" / "front-page.ipynb").read_text())["cells"]
+    shown = "".join(text for c in cells if c["cell_type"] == "code" for o in c["outputs"]
+                    for text in o.get("data", {}).get("text/plain", []))
+    for chapter in chapters.chapters().values():
+        assert chapter.title in shown

@@ -1,93 +1,16 @@
-"""The front page's scoreboard: the chapters' own claims rows, unchanged and tagged, merged per
-claim with a "partly" that means what the page says, and links to pages the book has."""
-
-import json
-import re
+"""The synthesis: the four critical-batch predictions, the exact kernel scales, and the
+chapter's claims decided per seed (the front page's scoreboard is tested in test_scoreboard)."""
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
-from critbatch.analysis.claims import claim
-from critbatch.papers.armijo import study as armijo
-from critbatch.papers.graduated import study as graduated
 from critbatch.analysis.verdicts import INCONCLUSIVE, NOT_REPRODUCED, QUESTION, REPRODUCED
-from critbatch.papers.synthesis import claims, kernel_scales, predictions, scoreboard, study
+from critbatch.papers.synthesis import claims, kernel_scales, predictions, study
 from critbatch.papers.synthesis.claims import closest, doublings, problem_claims
 from critbatch.paths import project_root
-from critbatch.store import MissingResult
 
 ROOT = project_root()
-
-
-def entry(paper: str, notebook: str) -> scoreboard.Entry:
-    return next(e for e in scoreboard.ENTRIES if (e.paper, e.notebook) == (paper, notebook))
-
-
-def test_every_entry_is_a_notebook_of_the_book_and_every_paper_has_one():
-    toc = (ROOT / "book" / "_toc.yml").read_text()
-    for e in scoreboard.ENTRIES:
-        assert (ROOT / "notebooks" / e.paper / f"{e.notebook}.ipynb").is_file(), e
-        assert f"_notebooks/{e.paper}/{e.notebook}\n" in toc, e
-    assert {e.paper for e in scoreboard.ENTRIES} == {e.paper for e in scoreboard.SMOKE} == set(scoreboard.PAPERS)
-    assert len({(e.paper, e.notebook) for e in scoreboard.ENTRIES}) == len(scoreboard.ENTRIES)
-
-
-def test_the_rows_are_the_chapters_own_claims(monkeypatch):
-    monkeypatch.setenv("CRITBATCH_CACHE_ONLY", "1")
-    chosen = (entry("armijo", "mnist-steps-sfo"), entry("graduated", "fig3-schedules"))
-    board = scoreboard.scoreboard("reduced", 0, chosen)
-    own = pd.concat([armijo.steps_sfo("reduced", 0, "mnist").claims_of("K(b), N(b)"),
-                     graduated.schedules("reduced").claims], ignore_index=True)
-    assert len(board) == len(own)
-    for column, theirs in (("claim", "claim"), ("ours", "ours"), ("verdict", "verdict"), ("tested on", "data")):
-        assert board[column].tolist() == own[theirs].tolist()
-    first = board.notebook.eq("armijo/mnist-steps-sfo")
-    assert board.paper[first].eq(scoreboard.PAPERS["armijo"]).all()
-    assert set(board.scale[first]) == {"paper"}  # the MNIST sweep runs the paper's own settings
-    assert set(board.data[first]) == {"real"} and set(board.data[~first]) == {scoreboard.CLOSED_FORM}
-
-
-def test_a_claim_holds_partly_where_it_holds_on_some_settings_only():
-    rows = [claim("5", data, text, "", ours, holds) for text, data, ours, holds in [
-        ("saturates", "MNIST", "9.5", True), ("saturates", "TIMIT", "2.3", False),
-        ("linear", "MNIST", "1.3", True), ("linear", "TIMIT", "1.2", True), ("ranks", "MNIST", "0.2", False)]]
-    board = pd.DataFrame(rows).rename(columns={"data": "tested on", "paper": "quoted"}).drop(columns="figure")
-    board = board.assign(paper="3", notebook="interpolation/fig5-epochs", data="real", scale="reduced")
-    merged = scoreboard.by_claim(board)
-    assert merged.set_index("claim").verdict.to_dict() == {
-        "saturates": "partly", "linear": "reproduced", "ranks": "not reproduced"}
-    assert merged.ours[0] == "MNIST: 9.5; TIMIT: 2.3"
-    counts = scoreboard.summary(merged)
-    assert counts.loc["total"].tolist() == [1, 1, 1, 3]
-
-
-def test_a_figure_without_stored_runs_is_a_not_run_row():
-    def missing(scale, seed, **options):
-        raise MissingResult("no stored result for run 0123456789abcdef (...)")
-
-    board = scoreboard.scoreboard("reduced", 0, (scoreboard.Entry("graduated", "fig5-lr-schedules", missing),))
-    assert board.verdict.tolist() == [scoreboard.NOT_RUN]
-
-
-def test_the_links_lead_to_the_notebooks_pages():
-    """The front page is _notebooks/synthesis/front-page.html, so ../<paper>/<notebook>.html
-    is the page of notebooks/<paper>/<notebook>.ipynb."""
-    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text())
-    assert toc["root"] == "_notebooks/synthesis/front-page"
-    table = pd.DataFrame({"paper": ["1"], "notebook": ["armijo/mnist-step-sizes"], "claim": ["c < 0.1 & more"]})
-    page = scoreboard.Linked(table)._repr_html_()
-    assert re.findall(r'href="([^"]+)"', page) == ["../armijo/mnist-step-sizes.html"]
-    assert "c &lt; 0.1 &amp; more" in page and "c < 0.1" in repr(scoreboard.Linked(table))
-
-
-@pytest.mark.parametrize("name", list(scoreboard.PAPERS.values()))
-def test_the_front_page_counts_every_paper(name):
-    cells = json.loads((ROOT / "notebooks" / "synthesis" / "front-page.ipynb").read_text())["cells"]
-    shown = "".join(text for c in cells if c["cell_type"] == "code" for o in c["outputs"]
-                    for text in o.get("data", {}).get("text/plain", []))
-    assert name in shown
 
 
 # The four critical-batch predictions ------------------------------------------------------------
