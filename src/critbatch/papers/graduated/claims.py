@@ -1,267 +1,441 @@
-"""The claims of Sato & Iiduka's figures, closed-form and trained, as "paper against ours" rows.
+"""The claims of Sato & Iiduka's chapter, each written once as a :class:`Claim` record, and the
+functions that decide them on what a figure computed (:mod:`.study`, :mod:`.trained`).
 
-Each function takes what one figure computed (:mod:`.study`) and returns rows of
-(figure, data, claim, paper, ours, verdict) built with :func:`critbatch.analysis.claims.claim`;
-the tolerances that turn a number into a verdict are ours and each row states its test. The
-verdict sentences are written from these rows by :func:`critbatch.analysis.claims.verdict`
-(re-exported here).
+The paper's full text could not be read (:mod:`.quoted`): a claim's ``source`` names the figure as
+our notes identify it, and the facts the notes derive (p ≤ 1 ⇔ γ_m ≥ 1/2, δ* ≈ 0.517, the step
+counts of the code) are ``DERIVED`` with the notes as their source. The smoothing toys, the
+schedules and the theory have known answers (``DERIVED``); the trained figures test the paper's
+claims (``PAPER``) on the labelled substitute; the check beyond the paper is our ``QUESTION``.
+Trained claims are decided per seed, on each seed's own runs, and on the seed mean.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from critbatch.analysis.claims import claim, held, verdict
+from critbatch.analysis.verdicts import DERIVED, PAPER, QUESTION, Claim, Claims
 
 from . import quoted
+from .trained import SEEN
 
-__all__ = ["explicit_go", "four_variants", "gradient_noise", "heavy_tails", "held", "ladder", "lr_schedules", "schedules",
-           "sharpness_sweep", "smoothing", "smoothing_check", "verdict"]
+__all__ = ["ALPHA", "CLEAR", "MC_SIGMAS", "ONE_IMAGE", "SETTLED", "SHUFFLES", "SIMILAR_POINTS", "concavity",
+           "explicit_go", "four_variants", "gradient_noise", "heavy_tails", "ladder", "lr_schedules", "schedules",
+           "sharpness_sweep", "smoothing", "smoothing_check"]
 
+_NOTES = "our notes (shared/specs/paper4-implicit-graduated-optimization.md, Sec. {})"
 #: A Monte-Carlo estimate and a closed form agree when they differ by at most this many standard errors.
 MC_SIGMAS = 4.5
 #: A Monte-Carlo estimate "settles" when its spread over repeats is below this share of max(1, |value|).
 SETTLED = 0.01
-
-
-def smoothing(monte_carlo: pd.DataFrame, threshold: float, threshold_numeric: float,
-              minima: pd.DataFrame) -> pd.DataFrame:
-    """F1: the closed form against Monte Carlo, the convexity threshold, and the local minima."""
-    worst = monte_carlo["max |z|"].max()
-    rows = [
-        claim("F1", "Rastrigin", "closed form of f̂_δ = Monte Carlo at every point and δ "
-              f"(test: |MC − closed| ≤ {MC_SIGMAS:g} standard errors)",
-              "closed form (notes: max error 0.02 with 200k samples)",
-              f"max error {monte_carlo['max |MC − closed|'].max():.4f}, at most {worst:.2f} SE", worst <= MC_SIGMAS),
-        claim("F1", "Rastrigin", "convexity threshold δ*, found numerically by bisection on min f̂_δ'' ≥ 0 over "
-              "[−5.12, 5.12] (test: within 0.001 of 0.517)", f"≈ {quoted.CONVEXITY_THRESHOLD}",
-              f"{threshold_numeric:.4f} (closed form {threshold:.4f})",
-              abs(threshold_numeric - quoted.CONVEXITY_THRESHOLD) <= 1e-3),
-    ]
-    above = minima[minima.index >= threshold]
-    below = minima[minima.index == 0]
-    rows.append(claim("F1", "Rastrigin", "smoothing removes the local minima: one local minimum for every δ ≥ δ*, "
-                      "several without smoothing (test: counts on the grid)", "f̂_δ nearly convex for large δ",
-                      f"δ = 0: {int(below['local minima'].iloc[0])}; δ ≥ δ*: "
-                      + ", ".join(str(int(v)) for v in above["local minima"]),
-                      bool((above["local minima"] == 1).all() and (below["local minima"] > 1).all())))
-    rows.append(claim("F1", "Rastrigin",
-                      "the global minimiser stays at x = 0 for every δ (test: |argmin| ≤ grid step)",
-                      "x*_δ → x* as δ → 0", ", ".join(f"{v:.3f}" for v in minima["argmin"]),
-                      bool((minima["argmin"].abs() <= minima.attrs["step"]).all())))
-    return pd.DataFrame(rows)
-
-
-def heavy_tails(settle: pd.DataFrame, ranges: pd.DataFrame) -> pd.DataFrame:
-    """F2: which Monte-Carlo smoothings settle (a finite mean), and the flattening of Drop-Wave.
-
-    ``settle``: per (function, law), the relative spread over repeats at the largest sample size;
-    ``ranges``: per law, the range (max − min) of the smoothed Drop-Wave over the grid."""
-    rows = []
-    for (function, tail), group in settle.groupby(["function", "tail"], sort=False):
-        settles = group["relative spread"] <= SETTLED
-        expect = tail == "light" or function == "Drop-Wave"
-        paper = ("light tails smooth f" if tail == "light" else
-                 "heavy tails smooth f too" if function == "Drop-Wave" else
-                 "heavy tails smooth f too (but f̂_δ = ∞: no finite mean, notes Sec. 5.8)")
-        text = (f"Monte-Carlo f̂_δ(0) {'settles' if expect else 'does not settle'}: spread over repeats at "
-                f"N = {int(group['samples'].iloc[0]):,} (test: {'≤' if expect else '>'} {SETTLED:.0%} "
-                "of max(1, |f̂|) for every law)")
-        ours = ", ".join(f"{law} {s:.2g}" for law, s in zip(group["law"], group["relative spread"]))
-        rows.append(claim("F2", f"{function}, {tail}-tailed", text, paper, ours,
-                          bool(settles.all()) if expect else bool((~settles).all())))
-    flat = ranges["range of f̂"] / ranges["range of f"]
-    rows.append(claim("F2", "Drop-Wave", "every law flattens Drop-Wave: range of f̂_δ / range of f on the grid "
-                      "(test: ≤ 0.5 for each)", "smoothed curves flatter than f",
-                      ", ".join(f"{law} {v:.2f}" for law, v in flat.items()), bool((flat <= 0.5).all())))
-    return pd.DataFrame(rows)
-
-
-def schedules(steps: pd.DataFrame, lag: pd.DataFrame, ends: pd.DataFrame) -> pd.DataFrame:
-    """F3: the step counts of the code's schedules, its one-epoch offset, and the common end."""
-    rows = []
-    code = steps["paper's code"]
-    rows.append(claim("F3", "CIFAR-100, 200 epochs", "optimizer steps of the code's schedules, last partial batch kept "
-                      "(test: equal)", ", ".join(f"{v}: {quoted.VARIANT_STEPS[v]:,}" for v in code.index),
-                      ", ".join(f"{v}: {int(s):,}" for v, s in code.items()),
-                      all(int(code[v]) == quoted.VARIANT_STEPS[v] for v in code.index)))
-    rows.append(claim("F3", "CIFAR-100, 200 epochs", "the code's offset: epochs at which δ/C of batch or hybrid "
-                      "differs from lr's (test: exactly the 4 epochs 40, 80, 120, 160)", "one epoch at each change",
-                      ", ".join(f"{v}: {e}" for v, e in lag["paper's code"].items()),
-                      all(e == [40, 80, 120, 160] for e in lag["paper's code"])))
-    rows.append(claim("F3", "CIFAR-100, 200 epochs", "fixed schedules, η and b changed at the same epoch: one δ/C "
-                      "for the three decaying variants at every epoch (test: no epoch differs)", "the same δ decay",
-                      ", ".join(f"{v}: {len(e)}" for v, e in lag["fixed"].items()),
-                      all(len(e) == 0 for e in lag["fixed"])))
-    rows.append(claim("F3", "both settings", "δ/C at the end over δ/C at the start (test: 1/4 for the three "
-                      "decaying variants, within 1e-9)", "δ_end = δ_0/4 (four decays of 1/√2)",
-                      "; ".join(f"{s}: " + ", ".join(f"{v} {r:.4f}" for v, r in row.items())
-                                for s, row in ends.iterrows()),
-                      bool((ends.drop(columns="constant") - 0.25).abs().max().max() <= 1e-9)))
-    return pd.DataFrame(rows)
-
-
-def ladder(stages: pd.DataFrame, ratios: pd.DataFrame) -> pd.DataFrame:
-    """Theory: each variant's per-stage ratio of δ, and which polynomial powers keep γ ≥ 1/2."""
-    rows = []
-    decaying = stages[stages.variant != "constant"]
-    ratio = decaying.groupby("variant", sort=False)["ratio"].agg(["min", "max"])
-    rows.append(claim("theory", "4 variants", "per-stage ratio δ_{m+1}/δ_m of the decaying variants (test: 1/√2 "
-                      "within 1e-9, inside [1/2, 1))", "1/√2 for each",
-                      ", ".join(f"{v} {r['min']:.6f}" for v, r in ratio.iterrows()),
-                      bool(((ratio - 2**-0.5).abs() <= 1e-9).all().all())))
-    for power, row in ratios.iterrows():
-        ok = row["min γ"] >= 0.5 - 1e-12
-        rows.append(claim("theory", f"polynomial p = {power:g}",
-                          f"smallest ratio γ_m over M = {int(row['M'])} rounds; "
-                          "the theory needs γ_m ≥ 1/2 (test: holds exactly when p ≤ 1)",
-                          "admissible" if power <= 1 else "not admissible", f"{row['min γ']:.4f}", ok == (power <= 1)))
-    return pd.DataFrame(rows)
-
-
-def explicit_go(success: pd.DataFrame, budget: int) -> pd.DataFrame:
-    """F8: success rates of explicit graduated optimisation with p in {0.5, 1, 2, 4} and without smoothing.
-
-    ``success``: rows = rounds M, columns = "p = ..." and "no smoothing"; ``budget``: the ego.py
-    number of rounds."""
-    powers = [c for c in success.columns if c.startswith("p = ")]
-    at = success.loc[budget]
-    rows = [claim("F8", f"Rastrigin, M = {budget}", "graduated optimisation with p ≤ 1 reaches the global minimum "
-                  "(test: success ≥ 90%)", "converges to the global minimiser (σ-nice)",
-                  ", ".join(f"{p} {at[p]:.0%}" for p in powers if float(p[4:]) <= 1),
-                  all(at[p] >= 0.9 for p in powers if float(p[4:]) <= 1)),
-            claim("F8", f"Rastrigin, M = {budget}", "without smoothing, gradient descent stays in a local minimum "
-                  "(test: success ≤ 10%)", "multimodal f traps GD", f"{at['no smoothing']:.0%}",
-                  at["no smoothing"] <= 0.1)]
-    ordered = success[powers].apply(lambda r: bool(np.all(np.diff(r.to_numpy()) <= 1e-12)), axis=1)
-    rows.append(claim("F8", "Rastrigin, every budget", "success never rises with p, as the theory's p ≤ 1 says "
-                      "(test: non-increasing in p at every number of rounds)", "p ≤ 1 best",
-                      f"{ordered.sum()} of {len(ordered)} budgets", bool(ordered.all())))
-    return pd.DataFrame(rows)
-
-
-# The trained figures -----------------------------------------------------------------------------
-
-#: Two final test accuracies (in points) are "similar" within this.
+#: One test image of the 10,000 of Fashion-MNIST's (and CIFAR-100's) test set, in accuracy points.
+ONE_IMAGE = 0.01
+#: Two final test accuracies (in points) are "similar" within this (our tolerance).
 SIMILAR_POINTS = 1.0
-
-
-def four_variants(finals: pd.DataFrame) -> pd.DataFrame:
-    """F4: per variant, the final test accuracy (%, mean over seeds), training loss and steps."""
-    acc, loss, steps = finals["test acc (%)"], finals["train loss"], finals["steps"]
-    decaying = ["lr", "batch", "hybrid"]
-    data = "4 variants"
-    rows = [
-        claim("F4", data, "shrinking δ beats keeping it: each decaying variant ends with a higher test accuracy "
-              "than constant (test: mean over seeds)", "decay beats constant",
-              f"constant {acc['constant']:.2f}; " + ", ".join(f"{v} {acc[v]:.2f}" for v in decaying),
-              bool((acc[decaying] > acc["constant"]).all())),
-        claim("F4", data, "and a lower final training loss (test: mean over seeds)", "decay beats constant",
-              f"constant {loss['constant']:.4f}; " + ", ".join(f"{v} {loss[v]:.4f}" for v in decaying),
-              bool((loss[decaying] < loss["constant"]).all())),
-        claim("F4", data, "growing b reaches the accuracy of decaying η with far fewer steps (test: batch's "
-              f"accuracy within {SIMILAR_POINTS:g} point of lr's, or above, and fewer than half its steps)",
-              f"batch: {quoted.VARIANT_STEPS['batch'] / quoted.VARIANT_STEPS['lr']:.2f} of lr's steps on CIFAR-100",
-              f"{acc['batch'] - acc['lr']:+.2f} points, {steps['batch'] / steps['lr']:.2f} of the steps",
-              bool(acc["batch"] >= acc["lr"] - SIMILAR_POINTS and steps["batch"] < steps["lr"] / 2)),
-        claim("F4", data, "ordering on ImageNet: both ≥ growing b ≥ decaying η (test: final test accuracy, "
-              "mean over seeds)", "hybrid best, batch beats lr (ImageNet, per the ICLR reviews)",
-              " ≥ ".join(f"{v} {acc[v]:.2f}" for v in ("hybrid", "batch", "lr")),
-              bool(acc["hybrid"] >= acc["batch"] >= acc["lr"])),
-    ]
-    return pd.DataFrame(rows)
-
-
-def lr_schedules(finals: pd.DataFrame) -> pd.DataFrame:
-    """F5: the ranking of the LR schedules, ours (mean over seeds) against the paper's."""
-    acc, loss = finals["test acc (%)"], finals["train loss"]
-    theory = [s for s in finals.index if s == "cosine" or (s.startswith("polynomial") and float(s.split("= ")[1]) <= 1)]
-    others = [s for s in finals.index if s not in theory]
-    paper_acc = finals["paper test acc (%)"]
-    rows = [
-        claim("F5", "9 schedules", "p ≤ 1 and cosine beat p > 1 and exponential (test: mean final test accuracy "
-              "of the first group above the second's)",
-              f"{paper_acc[theory].mean():.2f} against {paper_acc[others].mean():.2f}",
-              f"{acc[theory].mean():.2f} against {acc[others].mean():.2f}",
-              bool(acc[theory].mean() > acc[others].mean())),
-        claim("F5", "9 schedules", f"p ≤ 1 and cosine are indistinguishable at the top (test: their spread ≤ "
-              f"{SIMILAR_POINTS:g} point)", f"spread {np.ptp(paper_acc[theory]):.2f} points",
-              f"spread {np.ptp(acc[theory]):.2f} points", bool(np.ptp(acc[theory]) <= SIMILAR_POINTS)),
-        claim("F5", "9 schedules", "p = 8 and exponential decay freeze early: the two highest final training losses "
-              "(test: ours)", "0.0505 and 0.100, the two highest",
-              ", ".join(f"{s} {loss[s]:.4f}" for s in loss.sort_values(ascending=False).index[:2]),
-              set(loss.sort_values(ascending=False).index[:2]) == {"polynomial p = 8", "exponential"}),
-    ]
-    rho = acc.corr(paper_acc, method="spearman")
-    rows.append(claim("F5", "9 schedules", "our ranking of final test accuracy follows the paper's (test: Spearman's "
-                      "ρ ≥ 0.5)", "ranking of the table", f"ρ = {rho:.2f}", bool(rho >= 0.5)))
-    return pd.DataFrame(rows)
-
-
-#: A Spearman correlation is "clear" at or beyond this size.
+#: A Spearman correlation is "clear" at or beyond this size (our tolerance).
 CLEAR = 0.5
+#: The significance level of the permutation and rank-correlation tests.
+ALPHA = 0.05
+#: Random shuffles of a permutation test; its p-value is then known to about ±0.002 near 0.05.
+SHUFFLES = 9_999
+_P_RESOLUTION = 0.005
+_P_WHY = f"the Monte-Carlo error of a p-value from {SHUFFLES:,} shuffles, about two standard errors near 0.05"
+_ONE_IMAGE_WHY = "one test image of 10,000"
+_TOYS = "none: the paper's test functions"
+_CLOSED = "none: closed form"
+
+# F1: smoothing Rastrigin ------------------------------------------------------------------------
+
+MONTE_CARLO = Claim(
+    "F1 Monte Carlo", "the closed form of f̂_δ equals its Monte-Carlo estimate at every point and δ",
+    _NOTES.format("5.8"), DERIVED, "largest |Monte Carlo − closed form| in standard errors", "<=", MC_SIGMAS,
+    quoted="closed form (notes: max error 0.02 with 200k samples)")
+CONVEXITY = Claim(
+    "F1 δ*", "the smoothed Rastrigin is convex from δ* ≈ 0.517 (bisection on a quadrature smoothing)",
+    _NOTES.format("5.8"), DERIVED, "|δ* by bisection − 0.517|", "<=", 1e-3, quoted=f"≈ {quoted.CONVEXITY_THRESHOLD}")
+MINIMA_REMOVED = Claim(
+    "F1 one minimum", "smoothing removes the local minima: several at δ = 0, one for every δ ≥ δ*",
+    "Fig. 1 (conceptual diagram)", DERIVED, "several local minima at δ = 0 and one at each δ ≥ δ* (on the grid)",
+    "is", True, quoted="f̂_δ nearly convex for large δ")
+ARGMIN = Claim(
+    "F1 argmin", "the global minimiser of f̂_δ stays at x = 0 for every δ", "Fig. 1 (conceptual diagram)", DERIVED,
+    "largest |argmin f̂_δ| in grid steps", "<=", 1.0, quoted="x*_δ → x* as δ → 0")
 
 
-def sharpness_sweep(points: pd.DataFrame, correlations: pd.DataFrame) -> pd.DataFrame:
-    """F6: δ against sharpness (monotone), sharpness against accuracy (no clear relation), δ
-    against accuracy (concave, with a best δ inside the range)."""
-    rho = correlations["δ with each run's C"]
-    data = f"{len(points)} runs"
-    rows = [
-        claim("F6", data, f"δ predicts sharpness: larger δ, flatter (test: Spearman's ρ ≤ −{CLEAR:g})",
-              "monotone", f"ρ = {rho['δ, sharpness']:.2f} (one C: {correlations.iloc[0, 1]:.2f})",
-              bool(rho["δ, sharpness"] <= -CLEAR)),
-        claim("F6", data, f"sharpness does not predict test accuracy (test: |ρ| < {CLEAR:g})", "no clear relation",
-              f"ρ = {rho['sharpness, test acc']:.2f}", bool(abs(rho["sharpness, test acc"]) < CLEAR)),
-    ]
-    means = points.groupby(["η", "b"])[["δ", "test acc (%)"]].mean()
-    x = np.log10(means["δ"].to_numpy())
-    curvature, slope, _ = np.polyfit(x, means["test acc (%)"].to_numpy(), 2)
-    peak = 10 ** (-slope / (2 * curvature)) if curvature < 0 else math.nan
-    inside = bool(curvature < 0 and x.min() < math.log10(peak) < x.max())
-    best = means["test acc (%)"].idxmax()
-    rows.append(claim("F6", data, "test accuracy is concave in log δ with its best δ inside the range (test: "
-                      "quadratic fit over the (η, b) means, negative curvature, peak inside)",
-                      "concave, best δ ≈ 0.1–1",
-                      f"curvature {curvature:.2f}, peak δ = {peak:.3g} (range {10**x.min():.2g}–{10**x.max():.2g}); "
-                      f"best run η = {best[0]:g}, b = {best[1]}", inside))
-    return pd.DataFrame(rows)
+def smoothing(fig) -> Claims:
+    """F1 (:func:`.study.smoothing`)."""
+    minima, step = fig.minima, fig.minima.attrs["step"]
+    removed = bool((minima[minima.index >= fig.threshold]["local minima"] == 1).all()
+                   and (minima.loc[[0.0], "local minima"] > 1).all())
+    return Claims.of([
+        MONTE_CARLO.decide({fig.seed: fig.monte_carlo["max |z|"].max()}, data=_TOYS),
+        CONVEXITY.decide({None: abs(fig.threshold_numeric - quoted.CONVEXITY_THRESHOLD)}, data=_TOYS),
+        MINIMA_REMOVED.decide({None: removed}, data=_TOYS),
+        ARGMIN.decide({None: minima["argmin"].abs().max() / step}, data=_TOYS),
+    ])
 
 
-def gradient_noise(norms: pd.DataFrame, slope: float, slope_seen: float, seen: int, kurtosis: dict,
-                   n: int) -> pd.DataFrame:
-    """F7: the slope of the noise norm against b, the finite-population model, the tails."""
-    fitted = norms[(norms.index < n) & (norms.index >= seen)]
-    worst = float((fitted["model / measured"] - 1).abs().max())
-    rows = [
-        claim("F7", "one checkpoint", f"E‖ω‖ ∝ b^(−1/2) (test: log-log slope over b ≤ n/16 = {n // 16} within 0.1 "
-              "of −0.5)", "slope −1/2", f"{slope:.3f}", abs(slope + 0.5) <= 0.1),
-        claim("F7", "one checkpoint", f"the same from b = {seen} on, where the 16 draws see at least {16 * seen} "
-              "examples (test: within 0.1 of −0.5)", "slope −1/2", f"{slope_seen:.3f}", abs(slope_seen + 0.5) <= 0.1),
-        claim("F7", "one checkpoint", f"C/√b, corrected for drawing without replacement from n examples, fits every "
-              f"b ≥ {seen} (test: within 20%)", "E‖ω‖ ≤ C/√b", f"worst {worst:.1%}", worst <= 0.2),
-    ]
-    for b, k in kurtosis.items():
-        rows.append(claim("F7", f"b = {b}", "the noise's components are light-tailed (test: excess kurtosis ≤ 1, "
-                          "a Gaussian's is 0)", "light tails (histogram)", f"{k:.1f}", k <= 1))
-    return pd.DataFrame(rows)
+# F2: light- and heavy-tailed noise ----------------------------------------------------------------
+
+_SMOOTHING_SCRIPT = "smoothing illustrations (v6/v7; the authors' smoothing.py)"
+SETTLES = Claim(
+    "F2 settles", "the Monte-Carlo f̂_δ(0) settles under every law (a finite mean)", _SMOOTHING_SCRIPT, DERIVED,
+    "largest spread over repeats / max(1, |f̂_δ(0)|) over the laws", "<=", SETTLED,
+    quoted="light and heavy tails both smooth f")
+DIVERGES = Claim(
+    "F2 diverges", "on Rastrigin, heavy-tailed noise gives no finite f̂_δ: its Monte-Carlo estimate does not settle",
+    _NOTES.format("5.8"), DERIVED, "smallest spread over repeats / max(1, |f̂_δ(0)|) over the laws", ">", SETTLED,
+    quoted="heavy tails smooth f too")
+FLATTENS = Claim(
+    "F2 flattens", "every law flattens Drop-Wave", _SMOOTHING_SCRIPT, DERIVED,
+    "largest range of f̂_δ / range of f over the laws", "<=", 0.5, quoted="smoothed curves flatter than f")
 
 
-def smoothing_check(trace: pd.DataFrame) -> pd.DataFrame:
-    """Beyond the paper: SGD's excess loss over the gradient step against the δ-smoothing's."""
-    ratio = trace["ratio"].median()
-    below = trace["below resolution"].mean()
-    rho = trace["smoothing_delta"].corr(trace["SGD excess"], method="spearman")
-    data = f"4 variants, {len(trace)} checkpoints"
-    return pd.DataFrame([
-        claim("beyond", data, "one SGD step raises the loss as much as the δ-smoothing does, δ = ηC/√b "
-              "(test: median ratio of the excesses over the gradient step within a factor 2 of 1)",
-              "SGD optimises f̂_δ (implicit graduated optimisation)",
-              f"median ratio ≥ {ratio:.3g}; the smoothing's excess is below float32 resolution at {below:.0%} "
-              "of the checkpoints", 0.5 <= ratio <= 2),
-        claim("beyond", data, f"the predicted δ orders SGD's excess loss across stages and variants (test: "
-              f"Spearman's ρ ≥ {CLEAR:g})", "δ sets the degree of smoothing", f"ρ = {rho:.2f}", bool(rho >= CLEAR)),
+def heavy_tails(fig) -> Claims:
+    """F2 (:func:`.study.heavy_tails`): per function and tail, whether the estimates settle."""
+    decisions = []
+    for (function, tail), group in fig.settle.groupby(["function", "tail"], sort=False):
+        spread = group["relative spread"]
+        setting = f"{function}, {tail}-tailed, N = {int(group['samples'].iloc[0]):,}"
+        if tail == "heavy" and function == "Rastrigin":
+            decisions.append(DIVERGES.decide({fig.seed: spread.min()}, setting=setting, data=_TOYS))
+        else:
+            decisions.append(SETTLES.decide({fig.seed: spread.max()}, setting=setting, data=_TOYS))
+    flat = fig.ranges["range of f̂"] / fig.ranges["range of f"]
+    decisions.append(FLATTENS.decide({fig.seed: flat.max()}, setting="Drop-Wave", data=_TOYS))
+    return Claims.of(decisions)
+
+
+# F3: the four variants' schedules ------------------------------------------------------------------
+
+_VARIANTS_FIGURE = "four-variant figure, CIFAR-100 (notes Sec. 3.2)"
+STEPS = Claim(
+    "F3 steps", "the code's schedules take the optimizer steps the notes count (last partial batch kept)",
+    _NOTES.format("3.2"), DERIVED, "every variant's steps equal the notes' count", "is", True,
+    quoted=", ".join(f"{v}: {s:,}" for v, s in quoted.VARIANT_STEPS.items()))
+OFFSET = Claim(
+    "F3 offset", "in the code, δ/C of batch and hybrid leaves lr's for one epoch at each change",
+    _NOTES.format("3.2"), DERIVED, "the epochs off lr's δ/C are exactly 40, 80, 120, 160", "is", True,
+    quoted="one epoch at each change")
+FIXED = Claim(
+    "F3 fixed", "with η and b changed at the same epoch, the three decaying variants share one δ/C at every epoch",
+    _VARIANTS_FIGURE, DERIVED, "no epoch off lr's δ/C", "is", True, quoted="the same δ decay")
+END = Claim(
+    "F3 end", "δ ends at a quarter of its start in the three decaying variants", _VARIANTS_FIGURE, DERIVED,
+    "largest |δ_end/δ_0 − 1/4|", "<=", 1e-9, quoted="δ_end = δ_0/4 (four decays of 1/√2)")
+
+
+def schedules(fig) -> Claims:
+    """F3 (:func:`.study.schedules`), in the paper's setting and (the end) in both."""
+    paper = fig.settings.index[0]
+    code = fig.steps[paper, "paper's code"]
+    setting = f"{paper}, 200 epochs"
+    return Claims.of([
+        STEPS.decide({None: all(int(code[v]) == s for v, s in quoted.VARIANT_STEPS.items())}, setting=setting),
+        OFFSET.decide({None: all(e == [40, 80, 120, 160] for e in fig.lag["paper's code"])}, setting=setting),
+        FIXED.decide({None: all(len(e) == 0 for e in fig.lag["fixed"])}, setting=setting),
+        END.decide({None: (fig.ends.drop(columns="constant") - 0.25).abs().max().max()}, setting="both settings"),
+    ])
+
+
+# Theory: the δ ladder and the polynomial noise schedule --------------------------------------------
+
+STAGE_RATIO = Claim(
+    "theory ladder", "each decaying variant shrinks δ by 1/√2 per stage", _VARIANTS_FIGURE, DERIVED,
+    "largest |δ_{m+1}/δ_m − 1/√2| over the decaying variants' stages", "<=", 1e-9, quoted="1/√2 for each")
+ADMISSIBLE = Claim(
+    "theory p ≤ 1", "the polynomial schedule keeps γ_m ≥ 1/2 in every round exactly when p ≤ 1",
+    _NOTES.format("5.5"), DERIVED, "(min γ_m ≥ 1/2) agrees with (p ≤ 1)", "is", True,
+    quoted="p ≤ 1 is the theory's schedule")
+
+
+def ladder(fig) -> Claims:
+    """The theory notebook (:func:`.study.ladder`)."""
+    decaying = fig.stages[fig.stages.variant != "constant"]
+    decisions = [STAGE_RATIO.decide({None: (decaying["ratio"].dropna() - 2**-0.5).abs().max()},
+                                    setting="4 variants, paper's setting")]
+    for power, row in fig.ratios.iterrows():
+        decisions.append(ADMISSIBLE.decide({None: bool(row["min γ"] >= 0.5 - 1e-12) == bool(power <= 1)},
+                                           setting=f"p = {power:g}, M = {int(row['M'])}"))
+    return Claims.of(decisions)
+
+
+# F8: explicit graduated optimisation ---------------------------------------------------------------
+
+_EGO = "the authors' ego.py (AAAI-25 follow-up; notes Sec. 5.7)"
+CONVERGES = Claim(
+    "F8 p ≤ 1 converges", "graduated optimisation with p ≤ 1 reaches the global minimum", _EGO, DERIVED,
+    "smallest share of starts reaching it over p ≤ 1", ">=", 0.9, quoted="converges to the global minimiser")
+TRAPPED = Claim(
+    "F8 GD trapped", "without smoothing, gradient descent stays in a local minimum", _EGO, DERIVED,
+    "share of starts reaching the global minimum", "<=", 0.1, quoted="a multimodal f traps gradient descent")
+BEST_POWER = Claim(
+    "F8 p ≤ 1 best", "polynomial decay with p ≤ 1 is the optimal noise schedule: it beats p > 1",
+    "title of v1-v3, Sec. 5 (notes Sec. 5.5)", PAPER,
+    "smallest share of successful starts over p ≤ 1 − largest over p > 1", ">", 0.0, resolution=0.005,
+    resolution_why="half a start of 100: shares move by whole starts", quoted="p ≤ 1 optimal")
+
+
+def explicit_go(fig) -> Claims:
+    """F8 (:func:`.study.explicit_go`): at ego.py's budget, and whether p ≤ 1 beats p > 1 at every
+    budget (a tie, as when every power succeeds from every start, is no win)."""
+    powers = [c for c in fig.success.columns if c.startswith("p = ")]
+    low = [p for p in powers if float(p[4:]) <= 1]
+    high = [p for p in powers if p not in low]
+    at = fig.success.loc[fig.budget]
+    setting = f"Rastrigin, D = {fig.setting['dimension']}, M = {fig.budget}"
+    decisions = [CONVERGES.decide({fig.seed: at[low].min()}, setting=setting, data=_TOYS),
+                 TRAPPED.decide({fig.seed: at["no smoothing"]}, setting=setting, data=_TOYS)]
+    for rounds, row in fig.success.iterrows():
+        decisions.append(BEST_POWER.decide({fig.seed: row[low].min() - row[high].max()},
+                                     setting=f"Rastrigin, M = {rounds}", data=_TOYS))
+    return Claims.of(decisions)
+
+
+# The trained figures, decided per seed -------------------------------------------------------------
+
+
+def _data(fig) -> str:
+    """A trained figure's data: the paper's own at the paper's scale, else the labelled substitute."""
+    return "real" if fig.substitute is None else f"substitute: {fig.substitute}"
+
+
+def _per_seed(claim: Claim, quantity, seeds: dict, mean, *, setting: str, data: str):
+    """``claim`` decided on ``quantity(table)`` of each seed's table and of the seed-mean table."""
+    return claim.decide({seed: quantity(table) for seed, table in seeds.items()}, mean=quantity(mean),
+                        setting=setting, data=data)
+
+
+# F4: the four variants
+
+DECAYING = ["lr", "batch", "hybrid"]
+DECAY_ACCURACY = Claim(
+    "F4 decay accuracy", "shrinking δ beats keeping it: each decaying variant ends with a higher test accuracy "
+    "than constant", _VARIANTS_FIGURE, PAPER, "smallest final test accuracy of lr, batch, hybrid − constant's "
+    "(points)", ">", 0.0, resolution=ONE_IMAGE, resolution_why=_ONE_IMAGE_WHY, quoted="decay beats constant")
+DECAY_LOSS = Claim(
+    "F4 decay loss", "and a lower final training loss", _VARIANTS_FIGURE, PAPER,
+    "largest final training loss of lr, batch, hybrid − constant's", "<", 0.0, quoted="decay beats constant")
+BATCH_ACCURACY = Claim(
+    "F4 batch accuracy", "growing b reaches the test accuracy of decaying η", _VARIANTS_FIGURE, PAPER,
+    "final test accuracy of batch − lr's (points)", ">=", -SIMILAR_POINTS, resolution=ONE_IMAGE,
+    resolution_why=_ONE_IMAGE_WHY, quoted="similar accuracy")
+BATCH_STEPS = Claim(
+    "F4 batch steps", "with far fewer steps (fewer than half)", _NOTES.format("3.2"), DERIVED,
+    "steps of batch / steps of lr", "<", 0.5,
+    quoted=f"{quoted.VARIANT_STEPS['batch'] / quoted.VARIANT_STEPS['lr']:.2f} of lr's steps on CIFAR-100")
+IMAGENET_ORDER = Claim(
+    "F4 ImageNet order", "the ImageNet ordering: both ≥ growing b ≥ decaying η", "ImageNet figure (Fig. 4 of "
+    "v5, per the ICLR reviews)", PAPER, "smaller of hybrid − batch and batch − lr, final test accuracy (points)",
+    ">", 0.0, resolution=ONE_IMAGE, resolution_why=_ONE_IMAGE_WHY, quoted="hybrid best, batch beats lr (ImageNet)")
+
+
+def _decay_accuracy(t: pd.DataFrame) -> float:
+    acc = t["test acc (%)"]
+    return float(acc[DECAYING].min() - acc["constant"])
+
+
+def _decay_loss(t: pd.DataFrame) -> float:
+    loss = t["train loss"]
+    return float(loss[DECAYING].max() - loss["constant"])
+
+
+def _batch_accuracy(t: pd.DataFrame) -> float:
+    return float(t.loc["batch", "test acc (%)"] - t.loc["lr", "test acc (%)"])
+
+
+def _batch_steps(t: pd.DataFrame) -> float:
+    return float(t.loc["batch", "steps"] / t.loc["lr", "steps"])
+
+
+def _imagenet_order(t: pd.DataFrame) -> float:
+    acc = t["test acc (%)"]
+    return float(min(acc["hybrid"] - acc["batch"], acc["batch"] - acc["lr"]))
+
+
+def four_variants(fig) -> Claims:
+    """F4 (:func:`.trained.four_variants`), on each seed's runs and the seed mean."""
+    data = _data(fig)
+    return Claims.of([
+        _per_seed(claim, quantity, fig.seeds, fig.finals, setting=setting, data=data)
+        for claim, quantity, setting in (
+            (DECAY_ACCURACY, _decay_accuracy, "4 variants"), (DECAY_LOSS, _decay_loss, "4 variants"),
+            (BATCH_ACCURACY, _batch_accuracy, "batch against lr"), (BATCH_STEPS, _batch_steps, "batch against lr"),
+            (IMAGENET_ORDER, _imagenet_order, "the ImageNet ordering, on the substitute"))])
+
+
+# F5: the learning-rate schedules
+
+_REBUTTAL = "rebuttal figure (additional_results_linear_decay.pdf; notes Sec. 2.2)"
+
+
+def _theory_group(index) -> list[str]:
+    """Polynomial decay with p ≤ 1, and cosine: the schedules the paper finds best."""
+    return [s for s in index if s == "cosine" or (s.startswith("polynomial") and float(s.split("= ")[1]) <= 1)]
+
+
+_PAPER_ACC = pd.Series({k: v[0] for k, v in quoted.LR_SCHEDULES.items()})
+_TOP = _theory_group(_PAPER_ACC.index)
+GROUPS = Claim(
+    "F5 groups", "p ≤ 1 and cosine beat p > 1 and exponential", _REBUTTAL, PAPER,
+    "mean final test accuracy of p ≤ 1 and cosine − of p > 1 and exponential (points)", ">", 0.0,
+    resolution=ONE_IMAGE, resolution_why=_ONE_IMAGE_WHY,
+    quoted=f"{_PAPER_ACC[_TOP].mean():.2f} against {_PAPER_ACC.drop(_TOP).mean():.2f}")
+TOP_SPREAD = Claim(
+    "F5 top", "p ≤ 1 and cosine are indistinguishable at the top", _REBUTTAL, PAPER,
+    "range of their final test accuracies (points)", "<=", SIMILAR_POINTS, resolution=ONE_IMAGE,
+    resolution_why=_ONE_IMAGE_WHY, quoted=f"range {np.ptp(_PAPER_ACC[_TOP]):.2f} points")
+FREEZE = Claim(
+    "F5 freeze", "p = 8 and exponential decay freeze early: the two highest final training losses", _REBUTTAL,
+    PAPER, "the two highest final training losses are p = 8's and exponential's", "is", True,
+    quoted="0.0505 and 0.100, the two highest")
+RANKING = Claim(
+    "F5 ranking", "our ranking of the schedules by final test accuracy follows the paper's", _REBUTTAL, PAPER,
+    "two-sided p-value of Spearman's ρ, ours against the paper's (1 where ρ ≤ 0)", "<", ALPHA,
+    quoted="the table's ranking")
+
+
+def _groups(t: pd.DataFrame) -> float:
+    acc, top = t["test acc (%)"], _theory_group(t.index)
+    return float(acc[top].mean() - acc.drop(top).mean())
+
+
+def _top_spread(t: pd.DataFrame) -> float:
+    return float(np.ptp(t.loc[_theory_group(t.index), "test acc (%)"]))
+
+
+def _freeze(t: pd.DataFrame) -> bool:
+    return set(t["train loss"].nlargest(2).index) == {"polynomial p = 8", "exponential"}
+
+
+def _ranking(t: pd.DataFrame) -> float:
+    rho, p = stats.spearmanr(t["test acc (%)"], t["paper test acc (%)"])
+    return float(p) if rho > 0 else 1.0
+
+
+def lr_schedules(fig) -> Claims:
+    """F5 (:func:`.trained.lr_schedules`), on each seed's runs and the seed mean."""
+    data, setting = _data(fig), f"{len(fig.finals)} schedules"
+    return Claims.of([_per_seed(claim, quantity, fig.seeds, fig.finals, setting=setting, data=data)
+                      for claim, quantity in ((GROUPS, _groups), (TOP_SPREAD, _top_spread), (FREEZE, _freeze),
+                                              (RANKING, _ranking))])
+
+
+# F6: the (η, b) sweep
+
+_SWEEP = "Fig. 3 of v5, 156 runs (notes Sec. 2.1, 5.6)"
+FLATTER = Claim(
+    "F6 δ sharpness", "δ predicts sharpness: larger δ, flatter", _SWEEP, PAPER, "Spearman's ρ(δ, sharpness)",
+    "<=", -CLEAR, quoted="monotone")
+NO_PREDICTION = Claim(
+    "F6 sharpness accuracy", "sharpness does not predict test accuracy", _SWEEP, PAPER,
+    "|Spearman's ρ(sharpness, test accuracy)|", "<", CLEAR, quoted="no clear relation")
+CONCAVE = Claim(
+    "F6 concave", "test accuracy is concave in log δ", _SWEEP, PAPER,
+    f"permutation p-value of the quadratic coefficient of test accuracy in log δ (one-sided, negative; "
+    f"{SHUFFLES:,} shuffles of the accuracies, scipy.stats.permutation_test)", "<", ALPHA,
+    resolution=_P_RESOLUTION, resolution_why=_P_WHY, quoted="concave")
+PEAK_INSIDE = Claim(
+    "F6 peak", "with its best δ inside the swept range", _SWEEP, PAPER,
+    "the quadratic fit is concave with its vertex inside the range of log δ", "is", True,
+    quoted="best δ ≈ 0.1–1")
+
+
+def _quadratic(points: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """log10 δ, and the least-squares map from accuracies to (curvature, slope, intercept) in it."""
+    x = np.log10(points["δ"].to_numpy())
+    return x, np.linalg.pinv(np.vander(x, 3))
+
+
+def concavity(points: pd.DataFrame) -> float:
+    """The permutation p-value that test accuracy is as concave in log δ by chance: the quadratic
+    coefficient of the fit against those of shuffled accuracies (``scipy.stats.permutation_test``)."""
+    _, fit = _quadratic(points)
+
+    def curvature(acc, axis=-1):
+        return np.moveaxis(acc, axis, -1) @ fit[0]
+
+    test = stats.permutation_test((points["test acc (%)"].to_numpy(),), curvature, permutation_type="pairings",
+                                  vectorized=True, n_resamples=SHUFFLES, alternative="less", rng=0)
+    return float(test.pvalue)
+
+
+def _peak_inside(points: pd.DataFrame) -> bool:
+    x, fit = _quadratic(points)
+    curvature, slope, _ = fit @ points["test acc (%)"].to_numpy()
+    return bool(curvature < 0 and x.min() < -slope / (2 * curvature) < x.max())
+
+
+def _rho(x: str, y: str, absolute: bool = False):
+    def quantity(points: pd.DataFrame) -> float:
+        rho = points[x].corr(points[y], method="spearman")
+        return abs(rho) if absolute else rho
+
+    return quantity
+
+
+def sharpness_sweep(fig) -> Claims:
+    """F6 (:func:`.trained.sharpness_sweep`): on each seed's runs and on the (η, b) means over seeds."""
+    points = fig.points
+    seeds = {seed: runs for seed, runs in points.groupby("seed")}
+    means = points.groupby(["η", "b"])[["δ", "sharpness", "test acc (%)"]].mean()
+    data, setting = _data(fig), f"{len(means)} (η, b), {len(seeds)} seeds"
+    return Claims.of([_per_seed(claim, quantity, seeds, means, setting=setting, data=data)
+                      for claim, quantity in ((FLATTER, _rho("δ", "sharpness")),
+                                              (NO_PREDICTION, _rho("sharpness", "test acc (%)", absolute=True)),
+                                              (CONCAVE, concavity), (PEAK_INSIDE, _peak_inside))])
+
+
+# F7: the gradient noise
+
+_NOISE = "Fig. 8 of v4, Appendix H of v5 (notes Sec. 2.1)"
+SLOPE = Claim(
+    "F7 slope", "E‖ω‖ ∝ b^(−1/2)", _NOISE, PAPER, "log-log slope of E‖ω‖ against b over b ≤ n/16", "between",
+    (-0.6, -0.4), quoted="E‖ω‖ ≤ C/√b: slope −1/2")
+SLOPE_SEEN = Claim(
+    "F7 slope from b = 8", "E‖ω‖ ∝ b^(−1/2), where the 16 draws see at least 128 examples", _NOISE, PAPER,
+    "log-log slope of E‖ω‖ against b over 8 ≤ b ≤ n/16", "between", (-0.6, -0.4), quoted="slope −1/2",
+    chosen="the lower end b ≥ 8 was set after seeing the norm rise from b = 1 to b = 4")
+MODEL = Claim(
+    "F7 model", "C/√b, corrected for drawing without replacement from n examples, fits every b from 8 on", _NOISE,
+    PAPER, "largest |model / measured − 1| over 8 ≤ b < n", "<=", 0.2, quoted="E‖ω‖ ≤ C/√b",
+    chosen="the window b ≥ 8 (C fitted on it) was set after seeing the norm rise from b = 1 to b = 4")
+LIGHT_TAILS = Claim(
+    "F7 light tails", "the noise's components are light-tailed", _NOISE, PAPER,
+    "excess kurtosis of the components (a Gaussian's is 0)", "<=", 1.0, quoted="light tails (histogram)")
+
+
+def gradient_noise(fig) -> Claims:
+    """F7 (:func:`.trained.gradient_noise`): one run, so one seed."""
+    data, seed = _data(fig), fig.seed
+    norms = fig.norms
+    fitted = norms[(norms.index < fig.n) & (norms.index >= SEEN)]
+    decisions = [SLOPE.decide({seed: fig.slope}, setting="one checkpoint", data=data),
+                 SLOPE_SEEN.decide({seed: fig.slope_seen}, setting="one checkpoint", data=data),
+                 MODEL.decide({seed: (fitted["model / measured"] - 1).abs().max()}, setting="one checkpoint",
+                              data=data)]
+    decisions += [LIGHT_TAILS.decide({seed: k}, setting=f"b = {b}", data=data) for b, k in fig.kurtosis.items()]
+    return Claims.of(decisions)
+
+
+# Beyond the paper: is SGD gradient descent on the smoothed loss?
+
+SMOOTHING_RATIO = Claim(
+    "beyond ratio", "one SGD step raises the loss as much as the δ-smoothing does, δ = ηC/√b", "our question",
+    QUESTION, "median over checkpoints of SGD's excess loss / the smoothing's (a lower bound)", "between",
+    (0.5, 2.0), quoted="SGD optimises f̂_δ (implicit graduated optimisation)")
+SMOOTHING_ORDER = Claim(
+    "beyond order", "the predicted δ orders SGD's excess loss across stages and variants", "our question", QUESTION,
+    "Spearman's ρ(δ, SGD's excess loss)", ">=", CLEAR, quoted="δ sets the degree of smoothing")
+
+
+def smoothing_check(fig) -> Claims:
+    """Beyond the paper (:func:`.trained.smoothing_check`): the first seed's F4 runs."""
+    trace, data = fig.trace, _data(fig)
+    setting = f"4 variants, {len(trace)} checkpoints"
+    return Claims.of([
+        SMOOTHING_RATIO.decide({fig.seed: trace["ratio"].median()}, setting=setting, data=data),
+        SMOOTHING_ORDER.decide({fig.seed: trace["smoothing_delta"].corr(trace["SGD excess"], method="spearman")},
+                               setting=setting, data=data),
     ])

@@ -25,9 +25,7 @@ import pandas as pd
 
 from critbatch import scales
 from critbatch import schedules as sched
-from critbatch.analysis.claims import verdict
 
-from . import claims as measured
 from . import quoted, theory
 
 __all__ = [
@@ -36,17 +34,11 @@ __all__ = [
     "smoothing", "variant_schedules",
 ]
 
-PAPER = "graduated"
 VARIANTS = ("constant", "lr", "batch", "hybrid")
 #: F1's noise levels (notes Sec. 2.3), with the convexity threshold near 0.52.
 DELTAS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.52, 1.0)
 #: What the reduced-scale trained figures stand on, for the label on every such figure.
 SUBSTITUTE = "Fashion-MNIST (4,096 images), ResNet-18 layout at width 8"
-_LISTED = {"every": True, "cut": " (test", "after": ". ", "sep": " "}
-
-
-def _verdict(claims: pd.DataFrame) -> str:
-    return verdict(claims, "{data}: {claim}: {ours}.", noun="claims", **_LISTED)
 
 
 # F1: smoothing toys ---------------------------------------------------------------------------
@@ -63,8 +55,7 @@ class Smoothing:
     curvature: pd.DataFrame  # per delta on [0, 1]: min of f̂'' (closed form, quadrature), local minima
     threshold: float  # closed form
     threshold_numeric: float  # bisection on the quadrature smoothing
-    claims: pd.DataFrame
-    verdict: str
+    seed: int  # of the Monte-Carlo draws
 
 
 def smoothing(scale: str, seed: int = 0) -> Smoothing:
@@ -97,8 +88,7 @@ def smoothing(scale: str, seed: int = 0) -> Smoothing:
                                                for d in grid]},
                              index=pd.Index(grid, name="δ"))
     threshold, numeric_threshold = theory.convexity_threshold(), theory.convexity_threshold_numeric()
-    claims = measured.smoothing(monte_carlo, threshold, numeric_threshold, minima)
-    return Smoothing(x, curves, minima, monte_carlo, curvature, threshold, numeric_threshold, claims, _verdict(claims))
+    return Smoothing(x, curves, minima, monte_carlo, curvature, threshold, numeric_threshold, seed)
 
 
 # F2: light- and heavy-tailed noise -------------------------------------------------------------
@@ -115,8 +105,7 @@ class HeavyTails:
     convergence: pd.DataFrame  # per function, law, sample size N: median, min and max over repeats of f̂(0)
     settle: pd.DataFrame  # per function and law, at the largest N: the relative spread over repeats
     ranges: pd.DataFrame  # per law: the range of the smoothed Drop-Wave against f's
-    claims: pd.DataFrame
-    verdict: str
+    seed: int  # of the draws
 
 
 FUNCTIONS = {"Drop-Wave": theory.drop_wave, "Rastrigin": theory.rastrigin}
@@ -149,8 +138,7 @@ def heavy_tails(scale: str, seed: int = 0) -> HeavyTails:
     base = np.ptp(curves["Drop-Wave", None])
     ranges = pd.DataFrame({law: {"range of f̂": np.ptp(curves["Drop-Wave", law]), "range of f": base}
                            for law in theory.NOISE_LAWS}).T
-    claims = measured.heavy_tails(settle, ranges)
-    return HeavyTails(x, delta, samples, curves, convergence, settle, ranges, claims, _verdict(claims))
+    return HeavyTails(x, delta, samples, curves, convergence, settle, ranges, seed)
 
 
 # F3: the four variants' schedules --------------------------------------------------------------
@@ -215,8 +203,7 @@ class Schedules:
     tables: dict  # (setting, version, variant) -> per_epoch table
     steps: pd.DataFrame  # total steps per variant (rows) and (setting, version) (columns)
     lag: pd.DataFrame  # per version: the epochs at which batch/hybrid's delta/C differs from lr's
-    claims: pd.DataFrame
-    verdict: str
+    ends: pd.DataFrame  # per setting (rows) and variant: delta/C at the end over delta/C at the start (fixed)
 
 
 VERSIONS = {"paper's code": True, "fixed": False}
@@ -250,9 +237,8 @@ def schedules(scale: str) -> Schedules:
     ends = pd.DataFrame({setting: {v: tables[setting, "fixed", v]["delta/C"].iloc[-1]
                                    / tables[setting, "fixed", v]["delta/C"].iloc[0] for v in VARIANTS}
                          for setting in settings}).T
-    claims = measured.schedules(steps[paper], lag, ends)
     table = pd.DataFrame(settings).T.astype({"b0": int, "epochs": int, "every": int, "n": int})
-    return Schedules(table, tables, steps, lag, claims, _verdict(claims))
+    return Schedules(table, tables, steps, lag, ends)
 
 
 # Theory: the delta ladder and the polynomial noise schedule -----------------------------------
@@ -267,8 +253,6 @@ class Ladder:
     ratios: pd.DataFrame  # per power p: M and the smallest gamma_m
     curves: dict  # p -> (delta_m, gamma_m) over M rounds
     lr_ratios: pd.DataFrame  # per LR schedule of F5: the smallest per-epoch ratio of eta over 200 epochs
-    claims: pd.DataFrame
-    verdict: str
 
 
 POWERS = (0.5, 1.0, 2.0, 4.0)
@@ -326,8 +310,7 @@ def ladder(scale: str) -> Ladder:
                            "min η_{e+1}/η_e": (values[1:] / values[:-1]).min()}
     lr_ratios = pd.DataFrame(lr_ratios).T
     lr_ratios["γ ≥ 1/2 at every epoch"] = lr_ratios["min η_{e+1}/η_e"] >= 0.5 - 1e-12
-    claims = measured.ladder(stages, ratios)
-    return Ladder(stages, halving, ratios, curves, lr_ratios, claims, _verdict(claims))
+    return Ladder(stages, halving, ratios, curves, lr_ratios)
 
 
 # F8: explicit graduated optimisation -------------------------------------------------------------
@@ -341,8 +324,7 @@ class ExplicitGO:
     success: pd.DataFrame  # rows: rounds M; columns "p = ..." and "no smoothing": share of starts that succeed
     final: pd.DataFrame  # same layout: mean final f
     budget: int  # ego.py's number of rounds
-    claims: pd.DataFrame
-    verdict: str
+    seed: int  # of the starting points
 
 
 #: Gradient descent on Rastrigin itself: the step 1/L with L = max f'' = 2 + 40 pi^2.
@@ -381,11 +363,10 @@ def explicit_go(scale: str, seed: int = 0) -> ExplicitGO:
         success[rounds], final[rounds] = row_s, row_f
     success = pd.DataFrame(success).T.rename_axis("rounds M")
     final = pd.DataFrame(final).T.rename_axis("rounds M")
-    claims = measured.explicit_go(success, ego["rounds"])
     setting = {"dimension": dimension, "starts": starts,
                **{k: ego[k] for k in ("steps", "lr", "delta_1", "last_delta")},
                "GD step without smoothing": GD_STEP}
-    return ExplicitGO(setting, success, final, ego["rounds"], claims, _verdict(claims))
+    return ExplicitGO(setting, success, final, ego["rounds"], seed)
 
 
 # F4-F7: the settings of the trained figures (their runs: :mod:`.trained`) -------------------------

@@ -4,9 +4,10 @@ schedules (F5), the (eta, b) sweep against sharpness (F6), the gradient noise of
 
 The runs per figure are :func:`substitute_configs` (``smoke`` and ``reduced``, the book's CPU
 substitute :data:`.study.SUBSTITUTE`) and :func:`paper_configs` (the paper's CIFAR-100 settings,
-for a GPU cluster; the ImageNet figure keeps its config but is not run here). Each figure
-function loads its runs (``options`` as for ``critbatch.run``), measures, and returns the
-tables, the claims (:mod:`.claims`) and the verdict.
+for a GPU cluster; the ImageNet figure keeps its config but is not run here), both listed by
+:func:`figure_configs`. Each figure function receives its runs, loaded (the chapter table,
+:mod:`.chapter`, declares and loads them), and returns the tables its notebook shows, mean
+over seeds and per seed; the claims are decided from these by :mod:`.claims`.
 """
 
 from __future__ import annotations
@@ -17,27 +18,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-import critbatch
-from critbatch.analysis.claims import verdict
 from critbatch.train import TrainConfig
 from critbatch.train.measurements import SMOOTHING_SIZE, noise_norm_metric, noise_shape_metric
 
-from . import claims as measured
 from . import quoted
-from .study import PAPER, SUBSTITUTE, VARIANTS, lr_schedule_specs, setting, variant_schedules
+from .study import SUBSTITUTE, VARIANTS, lr_schedule_specs, setting, variant_schedules
 
-__all__ = ["CURVES", "SMOOTHING", "Noise", "Schedules", "Sweep", "SmoothingCheck", "Variants", "four_variants",
-           "gradient_noise", "lr_schedules", "paper_configs", "sharpness_sweep", "smoothing_check",
+__all__ = ["CURVES", "SMOOTHING", "Noise", "Schedules", "Sweep", "SmoothingCheck", "Variants", "figure_configs",
+           "four_variants", "gradient_noise", "lr_schedules", "paper_configs", "sharpness_sweep", "smoothing_check",
            "substitute_configs", "trained_on"]
 
 CURVES = ("train_loss", "test_loss", "test_acc")  # besides batch_loss, the paper's training loss (always logged)
 #: The smoothing check (beyond the paper), measured along the first seed of each F4 variant.
 SMOOTHING = ("smoothing_f", "smoothing_gd", "smoothing_sgd", "smoothing_ball", "smoothing_delta")
-_LISTED = {"every": True, "cut": " (test", "after": ". ", "sep": " "}
-
-
-def _verdict(claims: pd.DataFrame) -> str:
-    return verdict(claims, "{data}: {claim}: {ours}.", noun="claims", **_LISTED)
 
 
 # The runs ------------------------------------------------------------------------------------------
@@ -102,15 +95,15 @@ def paper_configs(seed: int = 0) -> dict[str, dict[str, list[TrainConfig]]]:
     return configs
 
 
+def figure_configs(scale: str, seed: int = 0) -> dict[str, dict[str, list[TrainConfig]]]:
+    """The runs per figure at ``scale``: :func:`paper_configs` at ``paper``, else :func:`substitute_configs`."""
+    return paper_configs(seed) if scale == "paper" else substitute_configs(scale, seed)
+
+
 def trained_on(scale: str) -> str | None:
     """What the trained figures stand on at ``scale``, for their label (None: the paper's own)."""
     return None if scale == "paper" else SUBSTITUTE if scale == "reduced" else SUBSTITUTE.replace(
         "4,096", "256").replace("width 8", "width 4")
-
-
-def _load(figure: str, scale: str, seed: int, **options) -> dict[str, list]:
-    configs = (paper_configs(seed) if scale == "paper" else substitute_configs(scale, seed))[figure]
-    return {label: [critbatch.run(c, paper=PAPER, **options) for c in cs] for label, cs in configs.items()}
 
 
 def _final(results: list, column: str) -> tuple[float, float, float]:
@@ -130,6 +123,13 @@ def _finals(runs: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).T.astype({"steps": int, "seeds": int})
 
 
+def _by_seed(runs: dict) -> dict[int, dict[str, list]]:
+    """``{label: [result per seed]}`` split into ``{seed: {label: [that seed's result]}}``."""
+    seeds = [r.config.seed for r in next(iter(runs.values()))]
+    return {seed: {label: [r for r in results if r.config.seed == seed] for label, results in runs.items()}
+            for seed in seeds}
+
+
 # F4: the four variants --------------------------------------------------------------------------
 
 
@@ -139,22 +139,19 @@ class Variants:
 
     runs: dict
     finals: pd.DataFrame  # per variant: steps, final test accuracy and training loss over seeds
+    seeds: dict  # seed -> the same table on that seed's runs
     substitute: str | None
     how: str  # the budget, for the substitute label
-    claims: pd.DataFrame
-    verdict: str
 
 
-def four_variants(scale: str, seed: int = 0, **options) -> Variants:
+def four_variants(runs: dict, scale: str) -> Variants:
     """F4 at ``scale``: constant, decaying eta, growing b and both, each shrinking
     delta = eta C / sqrt(b) by 1/sqrt(2) per stage (fixed schedules: eta and b change at the
-    same epoch, not one epoch apart as in the paper's code)."""
-    runs = _load("F4 four variants", scale, seed, **options)
-    finals = _finals(runs)
-    claims = measured.four_variants(finals)
+    same epoch, not one epoch apart as in the paper's code); ``runs``: ``{variant: [result per seed]}``."""
     v = setting(scale)["variants"]
     how = f"{v['epochs']} epochs, a stage every {v['every']}; fixed schedules"
-    return Variants(runs, finals, trained_on(scale), how, claims, _verdict(claims))
+    seeds = {seed: _finals(of_seed) for seed, of_seed in _by_seed(runs).items()}
+    return Variants(runs, _finals(runs), seeds, trained_on(scale), how)
 
 
 # F5: learning-rate schedules -------------------------------------------------------------------
@@ -166,24 +163,20 @@ class Schedules:
 
     runs: dict
     finals: pd.DataFrame  # per schedule: ours (mean and range over seeds) and the paper's
+    seeds: dict  # seed -> the same table on that seed's runs
     substitute: str | None
     how: str  # the budget, for the substitute label
-    claims: pd.DataFrame
-    verdict: str
 
 
-def lr_schedules(scale: str, seed: int = 0, **options) -> Schedules:
+def lr_schedules(runs: dict, scale: str) -> Schedules:
     """F5 at ``scale``: polynomial decay for seven powers, cosine and exponential decay, from
     eta0 = 0.1 at constant b, stepped once per epoch; the paper's final test accuracy and
-    training loss (200 epochs on CIFAR-100) beside ours."""
-    runs = _load("F5 LR schedules", scale, seed, **options)
-    finals = _finals(runs)
+    training loss (200 epochs on CIFAR-100) beside ours; ``runs``: ``{schedule: [result per seed]}``."""
     paper = pd.DataFrame(quoted.LR_SCHEDULES, index=["paper test acc (%)", "paper train loss"]).T
-    finals = finals.join(paper)
-    claims = measured.lr_schedules(finals)
+    seeds = {seed: _finals(of_seed).join(paper) for seed, of_seed in _by_seed(runs).items()}
     s = setting(scale)
     how = f"{s['lr_epochs']} epochs, b = {s['lr_b']}"
-    return Schedules(runs, finals, trained_on(scale), how, claims, _verdict(claims))
+    return Schedules(runs, _finals(runs).join(paper), seeds, trained_on(scale), how)
 
 
 # F6: the (eta, b) sweep --------------------------------------------------------------------------
@@ -198,16 +191,14 @@ class Sweep:
     correlations: pd.DataFrame  # Spearman's rho of each pair the paper plots, delta with each run's C and one C
     substitute: str | None
     how: str  # the budget, for the substitute label
-    claims: pd.DataFrame
-    verdict: str
 
 
-def sharpness_sweep(scale: str, seed: int = 0, **options) -> Sweep:
+def sharpness_sweep(runs: dict, scale: str) -> Sweep:
     """F6 at ``scale``: constant (eta, b) per run; at the end, the worst-case adaptive sharpness
     (rho = 2e-4) and the noise norm at the run's own b, which gives the run's C = sqrt(b) E||omega||
     and delta = eta C / sqrt(b) = eta E||omega|| (notes Sec. 3.4; the paper does not say how it
-    estimated C). Correlations are Spearman's, over all runs and seeds."""
-    runs = _load("F6 (η, b) sweep", scale, seed, **options)
+    estimated C). Correlations are Spearman's, over all runs and seeds; ``runs``:
+    ``{"η = ..., b = ...": [result per seed]}``."""
     rows = []
     for results in runs.values():
         for r in results:
@@ -227,9 +218,8 @@ def sharpness_sweep(scale: str, seed: int = 0, **options) -> Sweep:
                    points[y], method="spearman")}
         for pair, (y,) in pairs.items()}).T
     correlations.index.name = "pair"
-    claims = measured.sharpness_sweep(points, correlations)
     how = f"{setting(scale)['sweep']['epochs']} epochs per (η, b)"
-    return Sweep(runs, points, correlations, trained_on(scale), how, claims, _verdict(claims))
+    return Sweep(runs, points, correlations, trained_on(scale), how)
 
 
 # F7: gradient noise ------------------------------------------------------------------------------
@@ -251,13 +241,12 @@ class Noise:
     shapes: dict  # b -> (quantile levels, quantiles of the components of one omega)
     kurtosis: dict  # b -> excess kurtosis of the components
     n: int
+    seed: int  # the run's seed
     substitute: str | None
     how: str  # the budget, for the substitute label
-    claims: pd.DataFrame
-    verdict: str
 
 
-def gradient_noise(scale: str, seed: int = 0, **options) -> Noise:
+def gradient_noise(runs: dict, scale: str) -> Noise:
     r"""F7 at ``scale``: at the end of one constant run, :math:`E\|\nabla f_B - \nabla f\|` for
     every power-of-two b (16 mini-batches each, eval mode). Mini-batches are drawn without
     replacement from :math:`n` examples, so :math:`E\|\omega\|^2 = \frac{\sigma^2}{b}\frac{n-b}{n-1}`:
@@ -266,8 +255,7 @@ def gradient_noise(scale: str, seed: int = 0, **options) -> Noise:
     (least squares on the logarithms). Every mean is over 16 mini-batches: below b = :data:`SEEN`
     they see fewer than 128 of the n examples, too few where a handful of examples carry the
     gradient (a checkpoint that fits its training set); the slope is also fitted, and C only,
-    from b = :data:`SEEN` on."""
-    runs = _load("F7 gradient noise", scale, seed, **options)
+    from b = :data:`SEEN` on. ``runs``: ``{"constant η and b": [the run]}``."""
     (result,) = runs["constant η and b"]
     last = result.log.iloc[-1]
     n = result.config.train_subset
@@ -291,10 +279,9 @@ def gradient_noise(scale: str, seed: int = 0, **options) -> Noise:
             quantiles = np.asarray(last[column], dtype=float)
             shapes[b] = (np.linspace(0, 1, len(quantiles)), quantiles)
             kurtosis[b] = float(last[f"noise_kurtosis_b{b}"])
-    claims = measured.gradient_noise(norms, slope, slope_seen, SEEN, kurtosis, n)
     how = (f"one checkpoint after {result.config.epochs:g} epochs, η = {result.log.lr.iloc[-1]:g}, "
            f"b = {int(result.log.batch_size.iloc[-1])}")
-    return Noise(runs, norms, slope, slope_seen, C, shapes, kurtosis, n, trained_on(scale), how, claims, _verdict(claims))
+    return Noise(runs, norms, slope, slope_seen, C, shapes, kurtosis, n, result.config.seed, trained_on(scale), how)
 
 
 # Beyond the paper: is SGD gradient descent on the delta-smoothed loss? ----------------------------
@@ -312,14 +299,13 @@ class SmoothingCheck:
     runs: dict  # per variant, [the run of the first seed]
     trace: pd.DataFrame  # per variant and evaluation: epoch, eta, b, delta, and the losses
     summary: pd.DataFrame  # per variant: medians of the excesses and of their ratio
+    seed: int  # the runs' seed
     substitute: str | None
     how: str  # the budget, for the substitute label
-    claims: pd.DataFrame
-    verdict: str
 
 
-def smoothing_check(scale: str, seed: int = 0, **options) -> SmoothingCheck:
-    r"""Beyond the paper, along the F4 runs of ``seed``: after each epoch, the loss one SGD step
+def smoothing_check(runs: dict, scale: str) -> SmoothingCheck:
+    r"""Beyond the paper, along the first seed's F4 runs (``runs``: ``{variant: [that run]}``): after each epoch, the loss one SGD step
     leads to, against the Monte-Carlo :math:`\hat f_\delta` at the predicted
     :math:`\delta = \eta C/\sqrt b` (the ``smoothing_*`` measurements of
     :func:`critbatch.train.measurements.smoothing`). Both are compared through their excess over
@@ -327,7 +313,6 @@ def smoothing_check(scale: str, seed: int = 0, **options) -> SmoothingCheck:
     :math:`\eta\omega_B`, the smoothing's from a uniform vector of the same mean length. Where the
     smoothing's excess is below :data:`RESOLUTION` of the loss, the ratio SGD / smoothing uses
     that resolution instead, so it is a lower bound."""
-    runs = {variant: results[:1] for variant, results in _load("F4 four variants", scale, seed, **options).items()}
     frames = []
     for variant, results in runs.items():
         log = results[0].log
@@ -346,6 +331,6 @@ def smoothing_check(scale: str, seed: int = 0, **options) -> SmoothingCheck:
         "median |smoothing excess|": ("smoothing excess", lambda e: e.abs().median()),
         "smoothing excess below resolution": ("below resolution", "mean"),
         "median ratio (at least)": ("ratio", "median")})
-    claims = measured.smoothing_check(trace)
     how = f"first seed of each F4 variant, {SMOOTHING_SIZE} fixed images"
-    return SmoothingCheck(runs, trace, summary, trained_on(scale), how, claims, _verdict(claims))
+    seed = next(iter(runs.values()))[0].config.seed
+    return SmoothingCheck(runs, trace, summary, seed, trained_on(scale), how)
