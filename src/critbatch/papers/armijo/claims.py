@@ -242,7 +242,7 @@ def sweep_claims(measured: pd.DataFrame, setting: str, data: str) -> Claims:
         [_decide(claim, measured, quantity, name, f"{setting}, {name}", data=data)
          for name in names for claim, quantity in ((FALLS, largest_change), (CONVEX, largest_excess),
                                                     (INSIDE, inside_minus_ends))]
-        + [_decide(FIT, measured, fit_error, ARMIJO, f"{setting}, {ARMIJO}", data=data)])
+        + [_decide(FIT, measured, fit_error, name, f"{setting}, {name}", data=data) for name in names if name == ARMIJO])
 
 
 def fewest_claims(measured: pd.DataFrame, setting: str, data: str) -> Claims:
@@ -281,9 +281,10 @@ def step_size_claims(runs: dict, target: float, setting: str, data: str) -> tupl
                           for c, r in runs.items()}).T.rename_axis("c")
     seed = next(iter(runs.values())).config.seed
     median = table["median step"].to_numpy()
-    steps = table["steps to target"] / table.check
+    steps = (table["steps to target"] / table.check).fillna(np.inf)  # never reached: infinitely many
     moderate = (table.index >= 0.05) & (table.index <= 0.1)
-    best = steps[moderate].min() - steps[~moderate].min() if steps.notna().any() else math.nan
+    with np.errstate(invalid="ignore"):
+        best = steps[moderate].min() - steps[~moderate].min()  # NaN when no c reached the target
     return Claims.of([STEPS_FALL.decide({seed: float(np.max(median[1:] / median[:-1]))}, setting=setting, data=data),
                       BEST_C.decide({seed: float(best)}, setting=setting, data=data)]), table
 
