@@ -15,11 +15,14 @@ Baselines follow the arXiv-era code (Jul-Nov 2023): constant steps, no augmentat
 normalisation, no weight decay except AdamW's default 0.01; RMSProp, absent from that code,
 takes the TMLR code's 1e-3.
 
-One call per section returns everything its notebook shows: :func:`steps_sfo` (the sweep: K(b),
-N(b), critical batch sizes, the fit, function computations, two targets, and every claim),
-:func:`step_sizes`, :func:`curves` and :func:`open_questions` (two explanations of this
-chapter put to the test: float32 round-off behind the collapse at b = 4, and BatchNorm statistics
-moved by rejected line-search trials behind the jumpy accuracy on the substitute).
+Each figure of the chapter's table (:mod:`.chapter`) declares its runs here (:func:`sweep_runs`,
+:func:`step_size_runs`, :func:`curve_runs`, :func:`round_off_runs`, :func:`trial_bn_runs`) and
+measures them, once loaded, with one function that returns a :class:`critbatch.chapters.Result`:
+:func:`steps_sfo` (the sweep: K(b), N(b), critical batch sizes, the fit, function computations,
+two targets), :func:`cifar_steps_sfo`, :func:`step_sizes`, :func:`curves`,
+:func:`cifar_step_sizes_curves` and :func:`open_questions` (two explanations of this chapter put
+to the test: float32 round-off behind the collapse at b = 4, and BatchNorm statistics moved by
+rejected line-search trials behind the jumpy accuracy on the substitute). None of them loads a run.
 
 Three settings. ``"mnist"``: the MLP 784-512-256-10 on MNIST, the paper's own data and scale at
 every scale. ``"cifar10"`` and ``"cifar100"``: at ``paper`` scale the paper's ResNet-34 on
