@@ -15,11 +15,14 @@ Baselines follow the arXiv-era code (Jul-Nov 2023): constant steps, no augmentat
 normalisation, no weight decay except AdamW's default 0.01; RMSProp, absent from that code,
 takes the TMLR code's 1e-3.
 
-One call per section returns everything its notebook shows: :func:`steps_sfo` (the sweep: K(b),
-N(b), critical batch sizes, the fit, function computations, two targets, and every claim),
-:func:`step_sizes`, :func:`curves` and :func:`open_questions` (two explanations of this
-chapter put to the test: float32 round-off behind the collapse at b = 4, and BatchNorm statistics
-moved by rejected line-search trials behind the jumpy accuracy on the substitute).
+Each figure of the chapter's table (:mod:`.chapter`) declares its runs here (:func:`sweep_runs`,
+:func:`step_size_runs`, :func:`curve_runs`, :func:`round_off_runs`, :func:`trial_bn_runs`) and
+measures them, once loaded, with one function that returns a :class:`critbatch.chapters.Result`:
+:func:`steps_sfo` (the sweep: K(b), N(b), critical batch sizes, the fit, function computations,
+two targets), :func:`cifar_steps_sfo`, :func:`step_sizes`, :func:`curves`,
+:func:`cifar_step_sizes_curves` and :func:`open_questions` (two explanations of this chapter put
+to the test: float32 round-off behind the collapse at b = 4, and BatchNorm statistics moved by
+rejected line-search trials behind the jumpy accuracy on the substitute). None of them loads a run.
 
 Three settings. ``"mnist"``: the MLP 784-512-256-10 on MNIST, the paper's own data and scale at
 every scale. ``"cifar10"`` and ``"cifar100"``: at ``paper`` scale the paper's ResNet-34 on
@@ -39,19 +42,21 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-import critbatch
 from critbatch import scales
 from critbatch.analysis.cost import cost
 from critbatch.analysis.reach import how_ended
+from critbatch.analysis.verdicts import Claims
+from critbatch.chapters import Result
 from critbatch.train import TrainConfig
 
 from . import claims as measured
 from . import theory
 
 __all__ = ["BATCH_SIZES", "OPTIMIZERS", "PAPER_SETTINGS", "SETTINGS", "SUBSTITUTE", "TARGETS", "Curves",
-           "OpenQuestions", "StepSizes", "Sweep", "curve_runs", "curves", "open_questions", "read_sweep", "round_off_runs",
-           "step_size_runs", "step_sizes", "steps_sfo", "substitute", "sweep_runs", "targets", "trained_on",
-           "trial_bn_runs"]
+           "OpenQuestions", "StepSizes", "Sweep", "cifar_curve_runs", "cifar_settings", "cifar_step_sizes_curves",
+           "cifar_steps_sfo", "cifar_sweep_runs", "curve_runs", "curves", "data_label", "mnist_sweep_runs",
+           "open_question_runs", "open_questions", "read_sweep", "round_off_runs", "step_size_runs", "step_sizes",
+           "steps_sfo", "substitute", "sweep_runs", "targets", "trained_on", "trial_bn_runs"]
 
 PAPER = "armijo"
 
@@ -168,8 +173,10 @@ def step_size_runs(scale: str, seed: int = 0, setting: str = "mnist") -> dict[fl
             for c in (0.01, 0.05, 0.1, 0.2, 0.3)}
 
 
-def _load(configs, **options):
-    return critbatch.run(configs, paper=PAPER, **options)
+def data_label(scale: str, setting: str = "mnist") -> str:
+    """What the claims of ``setting`` at ``scale`` were computed on, as a decision's ``data``."""
+    used = substitute(scale, setting)
+    return f"substitute: {used}" if used else "real"
 
 
 @dataclass(frozen=True)
@@ -182,13 +189,13 @@ class Sweep:
     looser: float  # a looser target, read from the same runs
     trained_on: str  # the data and network the runs train, in words
     substitute: str | None  # the same, where it stands in for the paper's (None: the paper's own)
+    measured: dict  # {looser: per-run table, target: per-run table} (:func:`claims.measure`)
     table: pd.DataFrame  # per (optimizer, b): steps, sfo, computations at the target, mean with min and max over seeds
     by_target: dict  # {looser: table, target: table}
     critical: pd.Series  # per optimizer, the batch size with the smallest mean SFO
     fit: theory.Fit | None  # SGD+Armijo's fit of K(b) (None: too few batch sizes reached the target)
     unfinished: pd.DataFrame  # the (optimizer, b) whose runs did not all reach the target, and how they ended
     ends: dict  # (optimizer, b) -> how its unfinished runs ended, in words, for the figures
-    claims: pd.DataFrame  # every claim, its "figure" column naming the section: "K(b), N(b)", "computations", "two targets"
 
     @property
     def computations(self) -> pd.DataFrame:
@@ -207,27 +214,6 @@ class Sweep:
         return pd.DataFrame({f"critical batch size, accuracy {t}": measured.critical_batch_sizes(table)
                              for t, table in self.by_target.items()})
 
-    def claims_of(self, *figures: str, rebuttal: bool = False) -> pd.DataFrame:
-        """The claims of ``figures`` (default: all), numbered from 0; with ``rebuttal``, the
-        two-target rows quote the rebuttal's CIFAR-10 numbers as the paper's."""
-        chosen = self.claims[self.claims.figure.isin(figures)] if figures else self.claims
-        chosen = chosen.reset_index(drop=True)
-        return measured.quote_rebuttal_targets(chosen) if rebuttal else chosen
-
-    def verdict(self, *figures: str) -> str:
-        """The checks of ``figures`` (default: all) that hold and those that do not, the runs
-        that missed the target, and SGD+Armijo's critical batch size three ways."""
-        return measured.sweep_verdict(self.claims_of(*figures), self.unfinished, self.critical, self.fit,
-                                      self.substitute)
-
-    def computations_verdict(self) -> str:
-        """SGD+Armijo's failed trials per step, and where its computations stay below the others' steps."""
-        return measured.evaluation_verdict(self.claims_of("computations"), self.failed_per_step)
-
-    def two_targets_verdict(self) -> str:
-        """Where each optimizer's critical batch size goes from the looser target to the paper's."""
-        return measured.two_target_verdict(self.claims_of("two targets"), self.looser, self.target)
-
 
 def _ends(runs: dict) -> dict:
     ends = {}
@@ -238,48 +224,82 @@ def _ends(runs: dict) -> dict:
     return ends
 
 
+def _fit(table: pd.DataFrame, name: str = "SGD+Armijo") -> theory.Fit | None:
+    k = table.loc[name].steps.dropna()
+    try:
+        return theory.fit_steps(k.index.to_numpy(), k.to_numpy(), eps=1.0) if len(k) >= 3 else None
+    except ValueError:
+        return None
+
+
 def read_sweep(runs: dict, target: float, looser: float, trained_on: str = "", substitute: str | None = None) -> Sweep:
     """Measure the results of a sweep (``{(optimizer, b): [Result, ...]}``) at both targets."""
-    by_target = {t: measured.average(measured.measure(runs, t)) for t in (looser, target)}
+    per_run = {t: measured.measure(runs, t) for t in (looser, target)}
+    by_target = {t: measured.average(table) for t, table in per_run.items()}
     table = by_target[target]
-    fit_rows, fit = measured.fit_claims(table, "SGD+Armijo", "K(b), N(b)")
-    two_targets = pd.concat([measured.two_target_claims(by_target[looser], table, name, "two targets")
-                             for name in dict.fromkeys(name for name, _ in runs)], ignore_index=True)
-    claims = pd.concat([measured.shape_claims(table, "K(b), N(b)"), measured.fewest_steps_claims(table, "K(b), N(b)"),
-                        fit_rows, measured.evaluation_claims(table, "computations"), two_targets], ignore_index=True)
-    return Sweep(runs, target, looser, trained_on, substitute, table, by_target,
-                 measured.critical_batch_sizes(table), fit, measured.unfinished(runs), _ends(runs), claims)
+    return Sweep(runs, target, looser, trained_on, substitute, per_run, table, by_target,
+                 measured.critical_batch_sizes(table), _fit(table), measured.unfinished(runs), _ends(runs))
 
 
-def steps_sfo(scale: str, seed: int = 0, setting: str = "mnist", **options) -> Sweep:
-    """The sweep of ``setting`` at ``scale`` (6 optimizers x the batch sizes x the seeds from
-    ``seed``), loaded from the store (or trained: ``options`` as for ``critbatch.run``), measured."""
-    runs = {key: [_load(c, **options) for c in configs] for key, configs in sweep_runs(scale, seed, setting).items()}
+def _sweep(loaded: dict, scale: str, setting: str) -> Sweep:
     target, looser = targets(scale, setting)
-    return read_sweep(runs, target, looser, trained_on(scale, setting), substitute(scale, setting))
+    return read_sweep(loaded, target, looser, trained_on(scale, setting), substitute(scale, setting))
+
+
+def _sweep_claims(sweep: Sweep, setting: str, scale: str, parts: tuple[str, ...]) -> Claims:
+    """The claims of ``parts`` ("shape", "fewest", "two targets") on one sweep."""
+    where, data = trained_on(scale, setting), data_label(scale, setting)
+    at_target, at_looser = sweep.measured[sweep.target], sweep.measured[sweep.looser]
+    claims = Claims()
+    if "shape" in parts:
+        claims += measured.sweep_claims(at_target, where, data)
+    if "fewest" in parts:
+        claims += measured.fewest_claims(at_target, where, data)
+    if "two targets" in parts:
+        claims += measured.two_target_claims(at_looser, at_target, where, data)
+    return claims
+
+
+def cifar_settings(scale: str) -> tuple[str, ...]:
+    """The CIFAR settings whose runs differ at ``scale``: both at paper scale, one below (one
+    substitute stands in for both)."""
+    return ("cifar10", "cifar100") if substitute(scale, "cifar10") is None else ("cifar10",)
+
+
+def mnist_sweep_runs(scale: str, seed: int = 0) -> dict:
+    """The MNIST sweep (:func:`sweep_runs`), for the chapter's table."""
+    return sweep_runs(scale, seed, "mnist")
+
+
+def cifar_sweep_runs(scale: str, seed: int = 0) -> dict:
+    """{setting: its sweep} for the CIFAR settings of :func:`cifar_settings`."""
+    return {setting: sweep_runs(scale, seed, setting) for setting in cifar_settings(scale)}
+
+
+def steps_sfo(loaded: dict, scale: str, seed: int = 0, *, parts: tuple[str, ...] = ("shape",), **options) -> Result:
+    """The MNIST sweep measured (a :class:`Sweep`), with the claims of ``parts``."""
+    sweep = _sweep(loaded, scale, "mnist")
+    return Result(sweep, _sweep_claims(sweep, "mnist", scale, parts))
+
+
+def cifar_steps_sfo(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
+    """{setting: Sweep} for CIFAR-10 and CIFAR-100 (below paper scale both the one substitute),
+    with every claim of the sweep decided once per setting that was trained."""
+    sweeps = {setting: _sweep(runs, scale, setting) for setting, runs in loaded.items()}
+    claims = Claims.of([_sweep_claims(sweep, setting, scale, ("shape", "fewest", "two targets"))
+                        for setting, sweep in sweeps.items()])
+    return Result({setting: sweeps.get(setting, sweeps["cifar10"]) for setting in ("cifar10", "cifar100")}, claims)
 
 
 @dataclass(frozen=True)
 class StepSizes:
-    """SGD+Armijo for several Armijo constants c (:func:`step_size_runs`) and the claims about them."""
+    """SGD+Armijo for several Armijo constants c (:func:`step_size_runs`)."""
 
     runs: dict  # c -> result
     target: float  # the training accuracy at which the steps needed per c are read
     batch_size: int
     substitute: str | None  # what the runs train on instead of the paper's data (None: the paper's own)
-    claims: pd.DataFrame
-
-    @property
-    def verdict(self) -> str:
-        return measured.step_size_verdict(self.claims, self.substitute)
-
-
-def step_sizes(scale: str, seed: int = 0, setting: str = "mnist", **options) -> StepSizes:
-    """The step-size runs of ``setting`` at ``scale``, loaded (``options`` as for ``critbatch.run``), with their claims."""
-    runs = {c: _load(config, **options) for c, config in step_size_runs(scale, seed, setting).items()}
-    target = targets(scale, setting)[0]
-    return StepSizes(runs, target, _curve_settings(scale, setting)[1], substitute(scale, setting),
-                     measured.step_size_claims(runs, target, "step sizes"))
+    table: pd.DataFrame  # per c: median accepted step, steps to the target, check interval
 
 
 @dataclass(frozen=True)
@@ -297,10 +317,37 @@ class Curves:
                              for name, r in self.runs.items()}).T.astype(float)
 
 
-def curves(scale: str, seed: int = 0, setting: str = "mnist", **options) -> Curves:
-    """The curve runs of ``setting`` at ``scale``, loaded (``options`` as for ``critbatch.run``)."""
-    runs = {name: _load(config, **options) for name, config in curve_runs(scale, seed, setting).items()}
-    return Curves(runs, _curve_settings(scale, setting)[1], substitute(scale, setting))
+def _step_sizes(runs: dict, scale: str, setting: str) -> tuple[StepSizes, Claims]:
+    target = targets(scale, setting)[0]
+    claims, table = measured.step_size_claims(runs, target, trained_on(scale, setting), data_label(scale, setting))
+    return StepSizes(runs, target, _curve_settings(scale, setting)[1], substitute(scale, setting), table), claims
+
+
+def step_sizes(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
+    """The MNIST step-size runs (:func:`step_size_runs`) with their claims."""
+    return Result(*_step_sizes(loaded, scale, "mnist"))
+
+
+def curves(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
+    """The MNIST curve runs (:func:`curve_runs`); no claims (the paper states no number about them)."""
+    return Result(Curves(loaded, _curve_settings(scale, "mnist")[1], substitute(scale, "mnist")))
+
+
+def cifar_curve_runs(scale: str, seed: int = 0) -> dict:
+    """{setting: {"step sizes": ..., "curves": ...}} for the CIFAR settings of :func:`cifar_settings`."""
+    return {setting: {"step sizes": step_size_runs(scale, seed, setting), "curves": curve_runs(scale, seed, setting)}
+            for setting in cifar_settings(scale)}
+
+
+def cifar_step_sizes_curves(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
+    """{setting: (StepSizes, Curves)} for CIFAR-10 and CIFAR-100 (below paper scale the one
+    substitute), the step-size claims decided once per setting that was trained."""
+    read = {setting: (_step_sizes(runs["step sizes"], scale, setting),
+                      Curves(runs["curves"], _curve_settings(scale, setting)[1], substitute(scale, setting)))
+            for setting, runs in loaded.items()}
+    data = {setting: (sizes, curves) for setting, ((sizes, _), curves) in read.items()}
+    return Result({setting: data.get(setting, data["cifar10"]) for setting in ("cifar10", "cifar100")},
+                  Claims.of([claims for (_, claims), _ in read.values()]))
 
 
 def round_off_runs(scale: str, seed: int = 0) -> dict[tuple[str, int], list[TrainConfig]]:
@@ -335,29 +382,22 @@ class OpenQuestions:
     ends: pd.DataFrame  # per round-off run: how it ended, its steps, its accepted step sizes
     jumps: pd.DataFrame  # per trial-statistics run: how much its training accuracy jumps
     substitute: str | None  # what the ResNet runs train on instead of CIFAR (None: the paper's own)
-    claims: pd.DataFrame  # "figure": "round-off" or "trial statistics"
-
-    @property
-    def round_off_verdict(self) -> str:
-        return measured.round_off_verdict(self.claims[self.claims.figure == "round-off"], self.ends)
-
-    @property
-    def trial_bn_verdict(self) -> str:
-        return measured.trial_bn_verdict(self.jumps, self.substitute)
 
     @property
     def cost(self) -> pd.Series:
-        """CPU time of every run shown, each once."""
+        """CPU time of every run shown, each once (shown, never a verdict: the machine is shared)."""
         return cost(self.round_off, {key: [r] for key, r in self.trial_bn.items()})
 
 
-def open_questions(scale: str, seed: int = 0, **options) -> OpenQuestions:
-    """The runs of both open questions at ``scale``, loaded (``options`` as for ``critbatch.run``), measured."""
-    round_off = {key: [_load(c, **options) for c in configs] for key, configs in round_off_runs(scale, seed).items()}
-    trial_bn = {key: _load(config, **options) for key, config in trial_bn_runs(scale, seed).items()}
-    target = targets(scale)[0]
-    ends, jumps = measured.precision_ends(round_off, target), measured.jumps(trial_bn)
-    claims = pd.concat([measured.round_off_claims(ends, "round-off"),
-                        measured.trial_bn_claims(jumps, "trial statistics", trained_on(scale, "cifar10"))],
-                       ignore_index=True)
-    return OpenQuestions(round_off, trial_bn, target, ends, jumps, substitute(scale, "cifar10"), claims)
+def open_question_runs(scale: str, seed: int = 0) -> dict:
+    """The runs of both open questions: {"round-off": ..., "trial statistics": ...}."""
+    return {"round-off": round_off_runs(scale, seed), "trial statistics": trial_bn_runs(scale, seed)}
+
+
+def open_questions(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
+    """Both open questions measured, with their claims."""
+    round_off, trial_bn = loaded["round-off"], loaded["trial statistics"]
+    ends, jumps = measured.precision_ends(round_off, targets(scale)[0]), measured.jumps(trial_bn)
+    claims = measured.round_off_claims(ends) + measured.trial_bn_claims(jumps, data_label(scale, "cifar10"))
+    return Result(OpenQuestions(round_off, trial_bn, targets(scale)[0], ends, jumps, substitute(scale, "cifar10")),
+                  claims)
