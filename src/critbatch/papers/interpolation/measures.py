@@ -180,14 +180,17 @@ def figure6(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
 # Figure 3 ---------------------------------------------------------------------------------------
 
 
+def _epoch_ends(result) -> pd.DataFrame:
+    """The rows of a Figure 3 run logged at the end of an epoch (with every point's loss)."""
+    return result.log[result.log.point_losses.notna() & (result.log.epoch > 0)]
+
+
 def _fitted_share(result, threshold: float = 1e-2) -> list[float]:
-    log = result.log[result.log.point_losses.notna() & (result.log.epoch > 0)]
-    return [float((np.asarray(p) < threshold).mean()) for p in log.point_losses]
+    return [float((np.asarray(p) < threshold).mean()) for p in _epoch_ends(result).point_losses]
 
 
 def _test_falls(result) -> bool:
-    log = result.log[result.log.point_losses.notna() & (result.log.epoch > 0)]
-    return bool(np.all(np.diff(log.test_loss) < 0))
+    return bool(np.all(np.diff(_epoch_ends(result).test_loss) < 0))
 
 
 def figure3(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
