@@ -14,7 +14,8 @@ from critbatch.plotting import (band, label_substitute, legend_with_notes, mark_
                                 mark_unfinished, plain_log_ticks)
 
 from . import theory
-from .study import Experiment, Panel, VarianceTable
+from .measures import Experiment, VarianceTable
+from .study import Panel
 
 __all__ = ["error_curves", "loss_histograms", "measured_speedups", "panel_title", "train_and_test",
            "training_error", "variance_reduction_runs"]
