@@ -1,5 +1,5 @@
-"""critbatch.analysis: claims and their verdict sentence, first-reach, seed averages; checked
-against values computed by hand."""
+"""critbatch.analysis: first-reach and seed averages, checked against values computed by hand
+(the claim records are tested in test_chapters)."""
 
 import math
 
@@ -7,35 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from critbatch.analysis.claims import claim, held, verdict
 from critbatch.analysis.reach import first_reach, how_ended
 from critbatch.analysis.seeds import mean_and_range
-
-
-def table(*holds: bool) -> pd.DataFrame:
-    return pd.DataFrame([claim("4", f"data{i}", f"claim {i} (test: something)", f"paper {i}", f"ours {i}", h)
-                         for i, h in enumerate(holds)])
-
-
-def test_claim_rows_and_what_holds():
-    rows = table(True, False)
-    assert rows.verdict.tolist() == ["reproduced", "not reproduced"]
-    assert held(rows).tolist() == [True, False]
-
-
-def test_verdict_lists_the_claims_that_do_not_hold():
-    assert verdict(table(True, True)) == "2 of 2 checks hold"
-    assert verdict(table(True, False, False)) == ("1 of 3 checks hold; not: data1: claim 1 (ours 1); "
-                                                  "data2: claim 2 (ours 2)")
-    assert verdict(table(False, True), "{data}, {claim} ({ours})", noun="claims about the curves") == (
-        "1 of 2 claims about the curves hold; not: data0, claim 0 (ours 0)")
-
-
-def test_verdict_with_every_claim():
-    assert verdict(table(True, False), "{claim}: {ours} ({verdict})", noun="claims", every=True) == (
-        "1 of 2 claims hold: claim 0: ours 0 (reproduced); claim 1: ours 1 (not reproduced)")
-    assert verdict(table(True), "{data}: {claim} {ours} (paper: {paper}).", every=True, cut=" (test",
-                   after=". ", sep=" ") == "1 of 1 checks hold. data0: claim 0 ours 0 (paper: paper 0)."
 
 
 LOG = pd.DataFrame({"step": [0, 5, 10, 15], "sfo": [0, 40, 80, 120],
