@@ -112,7 +112,11 @@ def test_claims_get_the_figures_data_and_scale(tmp_path):
     assert (decision.data, decision.scale) == ("none: closed form", "paper")  # no runs: the same at every scale
 
 
-def test_every_paper_has_a_chapter():
+def test_every_paper_folder_is_a_chapter():
+    """A paper is one folder: its chapter.py is found without being listed anywhere else."""
+    root = Path(__file__).resolve().parents[1] / "src" / "critbatch" / "papers"
+    folders = {p.parent.name for p in root.glob("*/__init__.py")}
+    assert set(chapters.chapters()) == folders
     assert list(chapters.chapters()) == ["armijo", "adaptive", "interpolation", "graduated", "synthesis"]
 
 

@@ -93,22 +93,9 @@ def test_a_killed_worker_is_retried_and_nothing_is_lost(engine, tmp_path, monkey
     if engine == "ray":
         request.getfixturevalue("ray_instance")
     configs = [CrashOnce(str(tmp_path / f"marker-{i}"), i) for i in range(3)]
-    monkeypatch.setitem(sweeps._FIGURES, ("crashtest", "fig"),
-                        sweeps.Figure("crashtest", "fig", lambda scale, store: configs))
+    monkeypatch.setattr(sweeps, "figures", lambda: {("crashtest", "fig"): sweeps.Figure("crashtest", "fig",
+                                                                                         lambda scale: configs)})
     store = Store(tmp_path / "results", cache_only=False)
     trained = sweeps.sweep("smoke", store, paper="crashtest", engine=engine, workers=2, progress=False)
     assert len(trained) == 3 and all(Path(c.marker).exists() for c in configs)
     assert [store.load(c).log.train_loss.iloc[-1] for c in configs] == [0.5, 0.25, 0.5 / 3]
-
-
-def test_every_paper_with_a_chapter_table_is_an_entry_point():
-    """The sweep and the front page find the papers through pyproject's entry points: a paper
-    whose chapter.py is not listed there would be silently left out of `make results`."""
-    from importlib.metadata import entry_points
-
-    from critbatch import chapters
-
-    listed = {entry.value for entry in entry_points(group=chapters.ENTRY_POINTS)}
-    folders = {f"critbatch.papers.{p.parent.name}.chapter:CHAPTER"
-               for p in (ROOT / "src" / "critbatch" / "papers").glob("*/chapter.py")}
-    assert listed == folders

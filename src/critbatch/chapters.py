@@ -1,7 +1,7 @@
 """Each paper's table of figures: the one place that links a figure to its runs and its claims.
 
-A paper declares one :class:`Chapter` (``papers/<paper>/chapter.py``, named under the
-``critbatch.chapters`` entry points of ``pyproject.toml``): a tuple of :class:`Figure` entries,
+A paper declares one :class:`Chapter`, ``CHAPTER`` in ``papers/<paper>/chapter.py``, found by
+:func:`chapters` in every folder under ``critbatch.papers`` (the core names no paper): a tuple of :class:`Figure` entries,
 each naming its notebook (``notebooks/<paper>/<name>.ipynb``), the runs it needs at a scale
 (``runs(scale, seed)``: configs nested in dicts, lists and tuples, in whatever shape the figure
 wants them) and the function that measures it (``measure(loaded, scale, seed, **options)``,
@@ -16,13 +16,15 @@ else is derived from the tables:
 * the tests execute one notebook per figure and check each figure loads exactly its runs;
 * the front page gathers every figure's claims.
 
-Adding a figure is one entry and one notebook; adding a paper is one folder and one entry point.
+Adding a figure is one entry and one notebook; adding a paper is one folder.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib.metadata
+import importlib
+import importlib.util
+import pkgutil
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -30,11 +32,7 @@ from . import runs, scales
 from .analysis.verdicts import Claims
 from .store import MissingResult, Store, config_key
 
-__all__ = ["ENTRY_POINTS", "Chapter", "Figure", "Result", "chapters", "configs_in", "load"]
-
-#: The entry-point group under which each paper names its :class:`Chapter`.
-ENTRY_POINTS = "critbatch.chapters"
-
+__all__ = ["Chapter", "Figure", "Result", "chapters", "configs_in", "load"]
 
 @dataclass(frozen=True)
 class Result:
@@ -138,12 +136,17 @@ class Chapter:
 
 
 def chapters() -> dict[str, Chapter]:
-    """Every paper's chapter, by folder, in the order of their titles (which start with the
-    paper's number)."""
+    """Every paper's chapter (``CHAPTER`` of ``critbatch.papers.<folder>.chapter``), by folder, in
+    the order of their titles (which start with the paper's number)."""
+    import critbatch.papers as papers  # the folder that holds the papers, not a paper
+
     found = []
-    for entry in importlib.metadata.entry_points(group=ENTRY_POINTS):
-        chapter = entry.load()
-        if not isinstance(chapter, Chapter):
-            raise TypeError(f"entry point {entry.value} is a {type(chapter).__name__}, not a critbatch.chapters.Chapter")
+    for folder in pkgutil.iter_modules(papers.__path__):
+        name = f"{papers.__name__}.{folder.name}.chapter"
+        if not folder.ispkg or importlib.util.find_spec(name) is None:
+            continue
+        chapter = getattr(importlib.import_module(name), "CHAPTER", None)
+        if not isinstance(chapter, Chapter) or chapter.paper != folder.name:
+            raise TypeError(f"{name}.CHAPTER must be a critbatch.chapters.Chapter for paper {folder.name!r}")
         found.append(chapter)
     return {c.paper: c for c in sorted(found, key=lambda c: c.title)}

@@ -7,10 +7,12 @@ Environment variables override each default, for users who keep data elsewhere.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
+from typing import Iterator
 
-__all__ = ["benchmarks_dir", "checkpoint_dir", "data_root", "default_mirror", "project_root", "results_dir"]
+__all__ = ["benchmarks_dir", "checkpoint_dir", "data_root", "default_mirror", "project_root", "results_dir", "results_in"]
 
 
 def project_root(start: str | Path | None = None) -> Path:
@@ -40,6 +42,20 @@ def data_root() -> Path:
 def results_dir() -> Path:
     """Committed run results: ``$CRITBATCH_RESULTS`` or ``<repo>/data/results``."""
     return _from_env("CRITBATCH_RESULTS", "data/results")
+
+
+@contextlib.contextmanager
+def results_in(root: Path) -> Iterator[None]:
+    """In the body, :func:`results_dir` (and so every default store) is ``root``."""
+    before = os.environ.get("CRITBATCH_RESULTS")
+    os.environ["CRITBATCH_RESULTS"] = str(root)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("CRITBATCH_RESULTS", None)
+        else:
+            os.environ["CRITBATCH_RESULTS"] = before
 
 
 def benchmarks_dir() -> Path:

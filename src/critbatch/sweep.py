@@ -1,8 +1,7 @@
 """Regenerate the book's results without executing notebooks: ``python -m critbatch.sweep``.
 
-Every paper registers, per figure, the runs that figure needs at a scale
-(:func:`figure`, in a module it names under the ``critbatch.figures`` entry points of
-``pyproject.toml``); :func:`plan` collects them from every paper,
+Every paper declares, per figure, the runs that figure needs at a scale (its chapter table,
+:mod:`critbatch.chapters`); :func:`plan` collects them from every paper,
 one entry per distinct run, and :func:`sweep` trains those not yet in the store on an engine:
 
 * ``local`` (the default): one process per core, each run on one pinned thread (the layout
@@ -30,9 +29,6 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as futures
-import functools
-import importlib.metadata
-import importlib.util
 import multiprocessing
 import os
 import sys
@@ -43,10 +39,10 @@ from typing import Any, Callable, Iterable
 import pandas as pd
 from tqdm import tqdm
 
-from . import chapters, provenance, runs, scales
+from . import chapters, paths, provenance, runs, scales
 from .store import MissingResult, Store, config_key, index_fields
 
-__all__ = ["Planned", "figure", "figures", "plan", "sweep"]
+__all__ = ["Planned", "figures", "plan", "sweep"]
 
 ENGINES = ("local", "ray")
 
@@ -55,44 +51,13 @@ ENGINES = ("local", "ray")
 class Figure:
     paper: str
     name: str
-    runs: Callable[[str, Store], Iterable]  # (scale, store) -> the run configs of the figure
-
-
-_FIGURES: dict[tuple[str, str], Figure] = {}
-
-
-def figure(paper: str, name: str) -> Callable:
-    """Register ``runs(scale, store) -> configs`` as the runs of ``paper``'s figure ``name``
-    (the notebook ``notebooks/<paper>/<name>.ipynb``)."""
-
-    def register(function: Callable) -> Callable:
-        _FIGURES[paper, name] = Figure(paper, name, function)
-        return function
-
-    return register
-
-
-#: The entry-point group under which a paper names the module that registers its figures'
-#: runs (``pyproject.toml``): the core finds the papers there and never names one.
-ENTRY_POINTS = "critbatch.figures"
+    runs: Callable[[str], Iterable]  # scale -> the run configs of the figure
 
 
 def figures() -> dict[tuple[str, str], Figure]:
-    """Every figure: those of each paper's chapter table (:func:`critbatch.chapters.chapters`),
-    and those still registered with :func:`figure` by a module of the ``critbatch.figures``
-    entry points."""
-    for entry in importlib.metadata.entry_points(group=ENTRY_POINTS):
-        if importlib.util.find_spec(entry.value) is not None:  # a paper that moved to its chapter table
-            entry.load()
-    found = dict(_FIGURES)
-    for chapter in chapters.chapters().values():
-        for fig in chapter.figures:
-            found[chapter.paper, fig.name] = Figure(chapter.paper, fig.name, functools.partial(_configs, fig))
-    return dict(sorted(found.items()))
-
-
-def _configs(fig: chapters.Figure, scale: str, store: Store) -> list:
-    return fig.configs(scale)
+    """Every figure of every paper's chapter table (:func:`critbatch.chapters.chapters`)."""
+    return {(chapter.paper, fig.name): Figure(chapter.paper, fig.name, fig.configs)
+            for chapter in chapters.chapters().values() for fig in chapter.figures}
 
 
 @dataclass(frozen=True)
@@ -111,10 +76,10 @@ class Planned:
 def plan(scale: str, store: Store | None = None, *, paper: str | None = None,
          figure_name: str | None = None) -> tuple[list[Planned], list[Planned]]:
     """The runs the chosen figures need at ``scale`` (each once), and the stored prerequisites
-    that are still missing (a figure that needs one lists its runs only once it exists)."""
+    that are still missing (a figure that needs one lists its runs only once it exists in
+    ``store``, where the figures look prerequisites up)."""
     scales.check(scale)
     store = store if store is not None else Store()
-    lookup = Store(store.root, cache_only=True)
     chosen = [f for f in figures().values()
               if (paper is None or f.paper == paper) and (figure_name is None or f.name == figure_name)]
     if not chosen:
@@ -124,7 +89,8 @@ def plan(scale: str, store: Store | None = None, *, paper: str | None = None,
     missing: dict[str, Planned] = {}
     for fig in chosen:
         try:
-            configs = list(fig.runs(scale, lookup))
+            with paths.results_in(store.root):
+                configs = list(fig.runs(scale))
         except MissingResult as error:
             needed = Planned(fig.paper, fig.name, error.config)
             missing.setdefault(needed.key, needed)
