@@ -6,7 +6,9 @@ Every paper registers, per figure, the runs that figure needs at a scale
 one entry per distinct run, and :func:`sweep` trains those not yet in the store on an engine:
 
 * ``local`` (the default): one process per core, each run on one pinned thread (the layout
-  ``benchmarks/speed.py`` measured fastest here), through :mod:`concurrent.futures`;
+  ``benchmarks/speed.py`` measured fastest here), through :mod:`concurrent.futures`, the
+  longest runs first by their estimated cost (:func:`estimate`, from the stored runs' timings),
+  so the last runs to start are short ones and no core idles long at the end;
 * ``ray``: each run a Ray task with ``num_cpus`` and (fractional) ``num_gpus``, on a local Ray
   instance or a cluster (``address``). Results travel back to the driver, which stores them, so
   workers need no shared disk; a task whose worker dies is retried, and resumes from its
