@@ -288,8 +288,8 @@ def kernel_share(label: str, config, epochs: float) -> dict:
         if sampler.epoch != epoch:
             f = problem.k @ alpha
     bare = time.perf_counter() - start
-    return {"study": label, "b": m, "steps": steps, "loop_s": summary["seconds"], "bare_s": bare,
-            "share": max(0.0, 1 - bare / summary["seconds"])}
+    loop = summary["seconds"] + summary["measure_seconds"]
+    return {"study": label, "b": m, "steps": steps, "loop_s": loop, "bare_s": bare, "share": max(0.0, 1 - bare / loop)}
 
 
 def shares_section(quick: bool) -> dict:
@@ -488,7 +488,8 @@ def totals(record: dict) -> dict:
     train = measurement_estimate(index, evaluation_s)
     other = index[index.type != "TrainConfig"]
     train_s = sum(r["training_s"] for r in train) + float(other.seconds.fillna(0).sum())
-    measure_s = sum(r["measure_recorded_s"] + r["measure_estimated_s"] for r in train)
+    measure_s = (sum(r["measure_recorded_s"] + r["measure_estimated_s"] for r in train)
+                 + float(other.measure_seconds.fillna(0).sum()))
     speedup = next(r["speedup"] for r in record["sweep"]["rows"] if r["layout"] == ENGINE_LAYOUT)
     cpu_s = train_s + measure_s
     armijo = record["armijo"]["rows"]
@@ -503,8 +504,8 @@ def totals(record: dict) -> dict:
                        "evaluations "
                        f"x measured seconds per evaluation) = {cpu_s / 3600:.2f} CPU-hours on one thread; on "
                        f"{os.cpu_count()} cores at the measured sweep speed-up {speedup:.2f}: "
-                       f"{cpu_s / 3600 / speedup:.2f} h wall time. The kernel runs' `seconds` include their "
-                       "measurements; data loading, kernel matrices and "
+                       f"{cpu_s / 3600 / speedup:.2f} h wall time. Runs of other types stored before they "
+                       "recorded `measure_seconds` have their measurements in `seconds`; data loading, kernel matrices and "
                        "process start-up are not included"),
         "gpu": gpu_hours(index, max(r["armijo_over_sgd"] for r in armijo)),
     }
