@@ -157,3 +157,11 @@ def test_the_sweep_bar_shows_cpu_hours_left_and_an_eta_from_the_estimates(tmp_pa
     assert bar.describe() == (f"0.94 CPU-h left (+1 runs without an estimate), ETA 30:00; running: "
                               f"{todo[0].key[:8]} crashtest/fig")
     assert "1/4 runs, 0.94 CPU-h left" in screen.getvalue()
+
+
+def test_the_sweep_bar_counts_runs_it_did_not_see_start(tmp_path):
+    """Ray starts its tasks unseen: a finished one still leaves the estimates."""
+    todo = crash_runs(tmp_path, range(2))
+    bar = sweeps.SweepBar(todo, pd.Series({todo[0].key: 3600.0, todo[1].key: 1800.0}), None, tqdm(disable=True))
+    bar.finish(todo[0])
+    assert bar.describe() == "0.50 CPU-h left"

@@ -182,7 +182,7 @@ class SweepBar:
         self.started.pop(entry.key)
 
     def finish(self, entry: Planned) -> None:
-        self.started.pop(entry.key)
+        self.started.pop(entry.key, None)  # (a Ray task's start is not seen)
         self.estimates.pop(entry.key)
         self.bar.update(1)
         self.refresh()
