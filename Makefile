@@ -1,5 +1,5 @@
 # Every workflow of the project. `make test` and `make book` set up what they need.
-#   make test        the whole test suite (what CI runs)
+#   make test        the whole test suite on every core (what CI runs)
 #   make book        execute every notebook with papermill, then build the HTML book
 #   make notebooks   re-execute the committed notebooks in place (refreshes their outputs)
 #   make results     train every missing reduced-scale run into data/results (python -m critbatch.sweep,
@@ -39,8 +39,10 @@ $(MATHJAX):
 	npm install --silent --no-audit --no-fund --prefix build/mathjax mathjax@$(MATHJAX_VERSION)
 	cp -r build/mathjax/node_modules/mathjax/es5 book/mathjax_extra/mathjax
 
+# On every core (pytest-xdist); a notebook's cells, and a module's tests that share a fixture, stay
+# together on one worker (conftest.py).
 test: setup
-	@$(BIN)/python -m pytest; status=$$?; \
+	@$(BIN)/python -m pytest -n auto --dist loadgroup; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "ERROR: pytest collected no tests" >&2; fi; exit $$status
 
 book: setup

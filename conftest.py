@@ -1,7 +1,38 @@
 """Every pytest run (unit tests and nbval alike) is cache-only: the committed notebooks are
 re-executed against the stored results, and a missing result is an error naming the run, never
-a silent training. Tests that train on purpose say so with their own store or environment."""
+a silent training. Tests that train on purpose say so with their own store or environment.
+
+`make test` spreads the tests over every core (pytest-xdist, ``-n auto --dist loadgroup``) one
+by one, except for the groups below, each run in order on one worker."""
 
 import os
 
+import pytest
+
 os.environ["CRITBATCH_CACHE_ONLY"] = "1"
+
+#: Test modules whose tests share a costly module-scoped fixture (the book's build, a sweep).
+SHARED_FIXTURES = ("tests/test_book.py", "tests/test_sweep.py")
+
+
+def work_unit(nodeid: str) -> str:
+    """The group of a test: its notebook (nbval runs a notebook's cells in order in one kernel),
+    its module if that is one of SHARED_FIXTURES, else the test alone."""
+    path = nodeid.split("::", 1)[0]
+    return path if path.endswith(".ipynb") or path in SHARED_FIXTURES else nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` by :func:`work_unit`. (xdist 3.8 marks its groups with a suffix to
+    the test's nodeid, which pytest 9 no longer reads: its own loadgroup spreads a notebook's
+    cells over the workers.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByWorkUnit(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return ByWorkUnit(config, log)

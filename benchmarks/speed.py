@@ -5,6 +5,8 @@ side in one run of this script, written to one file per device.
     python benchmarks/speed.py --quick --out /tmp/speed.json             # tiny settings: checks the script
     python benchmarks/speed.py --reuse data/benchmarks/speed-cpu.json --out data/benchmarks/speed-cpu.json
                                                                          # re-derive the totals only
+    python benchmarks/speed.py --only conv --out data/benchmarks/speed-cpu.json
+                                                                         # measure one section again
 
 Sections (each a function below, each timing its candidates interleaved, best of ``repeats``):
 
@@ -22,6 +24,11 @@ Sections (each a function below, each timing its candidates interleaved, best of
 * **sweep**: the wall time of one fixed smoke-scale sweep (18 runs) into fresh stores on one
   process, on two processes of one thread each (the local engine's layout), and on one
   process with two threads;
+* **conv**: an SGD step (forward, backward, update; one thread) of the reduced-scale conv
+  substitute of Papers 1, 2 and 4 (the width-8 ResNet-18 on Fashion-MNIST) at b = 16 and 128:
+  eager, as the training loop runs it, against the channels_last memory format and against
+  ``torch.compile`` (its first, compiling step timed apart), side by side; the speed-ups over
+  eager. The stored configs stay eager: another layout or a compiled network changes their bits;
 * **totals** (arithmetic, no timing): the CPU time of the book's stored runs, their unrecorded
   measurement time estimated from the measured evaluation costs, the wall time on every core,
   and each paper's paper-scale cost in GPU-hours from the H100 step times of the paper notes.
@@ -34,6 +41,7 @@ running: ratios measured on a busy machine are not worth keeping.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime
 import json
@@ -58,6 +66,9 @@ MLP = {"kind": "mlp", "hidden": [512, 256]}
 MNIST_NORMALIZATION = ((0.1307,), (0.3081,))  # the papers' Normalize for MNIST
 ARMIJO = {"kind": "armijo", "c": 0.05, "init_step_size": 1.0, "shrink": 0.9, "reset": "grow",
           "steps_per_epoch": "auto", "max_step_size": 10.0}  # Paper 1's SGD+Armijo (study.OPTIMIZERS)
+CONV = {"kind": "resnet", "depth": 18, "width": 8}  # the reduced conv substitute (armijo, adaptive, graduated)
+CONV_VARIANTS = ("eager", "channels_last", "compile")
+SECTIONS = ("steps", "armijo", "shares", "sweep", "conv")  # the timed sections, in the order measured
 ENGINE_LAYOUT = "2 processes x 1 thread"  # the local engine's layout on this 2-core machine
 GOALS = {  # the goals of issue 10: (ratio, at least (True) or at most (False))
     "sweep_speedup": (1.8, True), "loop_over_floor": (0.95, True), "loop_over_torchvision_16": (2.5, True),
@@ -236,6 +247,44 @@ def armijo_section(batch_sizes: list[int], steps: dict[int, int], repeats: int) 
     return rows
 
 
+def conv_step(variant: str, images: torch.Tensor) -> tuple[Callable, torch.Tensor, torch.nn.Module]:
+    """A fresh conv substitute's SGD step in ``variant`` (one of CONV_VARIANTS), ``images`` in
+    the memory format it wants, and the network it trains."""
+    torch.manual_seed(0)
+    model = models.build(CONV, tuple(images.shape[1:]), 10)
+    if variant == "channels_last":
+        model, images = model.to(memory_format=torch.channels_last), images.contiguous(memory_format=torch.channels_last)
+    optimizer = optimizers.build({"kind": "sgd"}, model.parameters(), lr=0.1)
+    return bare_step(torch.compile(model) if variant == "compile" else model, optimizer), images, model
+
+
+def conv_section(batch_sizes: list[int], steps: dict[int, int], repeats: int) -> list[dict]:
+    """Per b: seconds per SGD step of the conv substitute in each of CONV_VARIANTS, after a
+    first step timed apart (the compiling one, for torch.compile), and the speed-ups over eager."""
+    split = data.load("fashion-mnist", True)
+    rows = []
+    for b in batch_sizes:
+        first = {}
+
+        def timed(variant):
+            def measure():
+                step, images, _ = conv_step(variant, split.images)
+                batches = prepermuted(images, split.labels, b)  # slices keep the layout
+                start = time.perf_counter()
+                step(*next(batches))
+                first.setdefault(variant, time.perf_counter() - start)  # the first repeat's: the coldest
+                return seconds_per_step(step, batches, steps[b], warmup=3)
+            return measure
+
+        t = best_of(repeats, {variant: timed(variant) for variant in CONV_VARIANTS})
+        rows.append({"b": b, "timed_steps": steps[b], **{f"{v}_ms": 1e3 * t[v] for v in CONV_VARIANTS},
+                     "compile_first_step_s": first["compile"],
+                     **{f"{v}_speedup": t["eager"] / t[v] for v in CONV_VARIANTS[1:]}})
+        print(f"  b = {b:4d}: eager {1e3 * t['eager']:.1f} ms/step; channels_last x{rows[-1]['channels_last_speedup']:.2f}, "
+              f"torch.compile x{rows[-1]['compile_speedup']:.2f} (its first step {first['compile']:.1f} s)")
+    return rows
+
+
 def bounded(config, intervals: int):
     """``config`` cut to ``intervals`` evaluation intervals, its stopping rules removed."""
     return dataclasses.replace(config, steps=intervals * config.eval_every, epochs=None, stop=None, patience=None,
@@ -288,8 +337,8 @@ def kernel_share(label: str, config, epochs: float) -> dict:
         if sampler.epoch != epoch:
             f = problem.k @ alpha
     bare = time.perf_counter() - start
-    return {"study": label, "b": m, "steps": steps, "loop_s": summary["seconds"], "bare_s": bare,
-            "share": max(0.0, 1 - bare / summary["seconds"])}
+    loop = summary["seconds"] + summary["measure_seconds"]
+    return {"study": label, "b": m, "steps": steps, "loop_s": loop, "bare_s": bare, "share": max(0.0, 1 - bare / loop)}
 
 
 def shares_section(quick: bool) -> dict:
@@ -488,7 +537,8 @@ def totals(record: dict) -> dict:
     train = measurement_estimate(index, evaluation_s)
     other = index[index.type != "TrainConfig"]
     train_s = sum(r["training_s"] for r in train) + float(other.seconds.fillna(0).sum())
-    measure_s = sum(r["measure_recorded_s"] + r["measure_estimated_s"] for r in train)
+    measure_s = (sum(r["measure_recorded_s"] + r["measure_estimated_s"] for r in train)
+                 + float(other.measure_seconds.fillna(0).sum()))
     speedup = next(r["speedup"] for r in record["sweep"]["rows"] if r["layout"] == ENGINE_LAYOUT)
     cpu_s = train_s + measure_s
     armijo = record["armijo"]["rows"]
@@ -503,8 +553,8 @@ def totals(record: dict) -> dict:
                        "evaluations "
                        f"x measured seconds per evaluation) = {cpu_s / 3600:.2f} CPU-hours on one thread; on "
                        f"{os.cpu_count()} cores at the measured sweep speed-up {speedup:.2f}: "
-                       f"{cpu_s / 3600 / speedup:.2f} h wall time. The kernel runs' `seconds` include their "
-                       "measurements; data loading, kernel matrices and "
+                       f"{cpu_s / 3600 / speedup:.2f} h wall time. Runs of other types stored before they "
+                       "recorded `measure_seconds` have their measurements in `seconds`; data loading, kernel matrices and "
                        "process start-up are not included"),
         "gpu": gpu_hours(index, max(r["armijo_over_sgd"] for r in armijo)),
     }
@@ -535,7 +585,7 @@ def busy(record: dict, tolerance: float = 0.05) -> list[str]:
     >>> busy({"steps": {"wall_s": 100.0, "others_cpu_s": 1.0}, "sweep": {"wall_s": 10.0, "others_cpu_s": 2.0}})
     ['sweep']
     """
-    return [name for name in ("steps", "armijo", "shares", "sweep")
+    return [name for name in SECTIONS
             if name in record and record[name].get("others_cpu_s", 0.0) > tolerance * record[name]["wall_s"]]
 
 
@@ -592,24 +642,28 @@ def write_atomically(path: Path, record: dict) -> None:
     partial.replace(path)
 
 
-def measure(quick: bool, repeats: int) -> dict:
-    """Every timed section, in one run, with the machine's load around it."""
+def measure(quick: bool, repeats: int, only: str | None = None) -> dict:
+    """Every timed section (or ``only`` one), in one run, with the machine's load around it."""
     batch_sizes = [16, 128]
     steps = {16: 300, 128: 100} if quick else {16: 2000, 128: 600}
     record = {**machine(), "quick": quick, "repeats": repeats, "load_before": os.getloadavg()[0],
               "other_sweeps_before": other_sweeps()}
-    with pinned_threads(1):
-        print("steps per second, MNIST MLP (one thread)")
-        record["steps"] = timed_section(lambda: {"rows": steps_section(batch_sizes, steps, repeats)})
-        print("SGD+Armijo step")
-        record["armijo"] = timed_section(lambda: {"rows": armijo_section(batch_sizes, steps, repeats)})
-        print("measurement shares")
-        record["shares"] = timed_section(lambda: shares_section(quick))
-    print("sweep layouts")
-    record["sweep"] = timed_section(lambda: sweep_section(quick))
-    for name in ("steps", "armijo", "shares", "sweep"):
-        section = record[name]
-        print(f"  {name}: {section['wall_s']:.0f} s, other processes used {section['others_cpu_s']:.1f} CPU-s")
+    sections = {  # name: (title, measure, on one pinned thread)
+        "steps": ("steps per second, MNIST MLP (one thread)",
+                  lambda: {"rows": steps_section(batch_sizes, steps, repeats)}, True),
+        "armijo": ("SGD+Armijo step", lambda: {"rows": armijo_section(batch_sizes, steps, repeats)}, True),
+        "shares": ("measurement shares", lambda: shares_section(quick), True),
+        "sweep": ("sweep layouts", lambda: sweep_section(quick), False),
+        "conv": ("conv substitute: eager, channels_last, torch.compile (one thread)",
+                 lambda: {"rows": conv_section(batch_sizes, {16: 20, 128: 5} if quick else {16: 200, 128: 40},
+                                               repeats)}, True)}
+    for name, (title, section, pinned) in sections.items():
+        if only and name != only:
+            continue
+        print(title)
+        with pinned_threads(1) if pinned else contextlib.nullcontext():
+            record[name] = timed_section(section)
+        print(f"  {name}: {record[name]['wall_s']:.0f} s, other processes used {record[name]['others_cpu_s']:.1f} CPU-s")
     record["load_after"] = os.getloadavg()[0]
     record["other_sweeps_after"] = other_sweeps()
     return record
@@ -621,10 +675,20 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny settings, to check that the script runs")
     parser.add_argument("--repeats", type=int, default=3, help="best of this many interleaved repeats")
     parser.add_argument("--reuse", type=Path, help="re-derive totals and verdicts from this file's measurements")
+    parser.add_argument("--only", choices=SECTIONS, help="measure this section alone, into the --out file's "
+                                                          "other measurements if it exists")
     args = parser.parse_args()
-    record = json.loads(args.reuse.read_text()) if args.reuse else measure(args.quick, args.repeats)
-    if args.out and not args.reuse:  # keep the measurements even if the arithmetic below fails
-        write_atomically(args.out, record)
+    if args.reuse:
+        record = json.loads(args.reuse.read_text())
+    else:
+        record = measure(args.quick, args.repeats, args.only)
+        if args.only and args.out and args.out.is_file():  # the section keeps its own date and load
+            alone = {k: record[k] for k in ("date", "quick", "load_before", "load_after")}
+            record = {**json.loads(args.out.read_text()), args.only: {**record[args.only], **alone}}
+        if args.out:  # keep the measurements even if the arithmetic below fails
+            write_atomically(args.out, record)
+    if not {"steps", "armijo", "shares", "sweep"} <= set(record):
+        return  # a section measured alone: no totals to derive
     record["totals"] = totals(record)
     record["goals"] = verdicts(record)
     record["busy_sections"] = busy(record)

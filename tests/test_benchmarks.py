@@ -123,3 +123,15 @@ def test_a_committed_measurement_file_has_every_section_and_consistent_goals(pat
     assert math.isclose(t["cpu_s"], t["training_s"] + t["measure_s"])
     assert math.isclose(t["wall_s"], t["cpu_s"] / t["sweep_speedup"])
     assert all(row["arithmetic"] for row in t["gpu"])
+
+
+def test_conv_steps_train_the_substitute_in_the_layout_they_time():
+    images, labels = torch.rand(4, 1, 28, 28), torch.arange(4)
+    for variant in ("eager", "channels_last"):
+        step, x, model = speed.conv_step(variant, images)
+        kernels = [p for p in model.parameters() if p.dim() == 4 and p.shape[1] > 1 and p.shape[2] > 1]
+        layouts = {p.is_contiguous(memory_format=torch.channels_last) for p in kernels}
+        assert layouts == {variant == "channels_last"}  # (a one-channel image is in both layouts)
+        before = [p.detach().clone() for p in model.parameters()]
+        step(x, labels)
+        assert all(not torch.equal(a, b) for a, b in zip(before, model.parameters()) if a.dim() > 1)

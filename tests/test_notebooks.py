@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -59,9 +60,19 @@ def test_listed_in_the_book(path):
     assert f"_notebooks/{path.relative_to(ROOT / 'notebooks').with_suffix('')}" in listed
 
 
+@pytest.fixture(scope="session")
+def smoke_results(tmp_path_factory) -> Path:
+    """One smoke-scale store for every notebook's smoke run, shared by the xdist workers of this
+    session (the store's lock lets one process train a run while the others wait for it): a run
+    that several figures need is trained once."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "smoke-results"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_runs_at_smoke_scale(path, tmp_path, monkeypatch):
-    monkeypatch.setenv("CRITBATCH_RESULTS", str(tmp_path / "results"))
+def test_runs_at_smoke_scale(path, tmp_path, smoke_results, monkeypatch):
+    monkeypatch.setenv("CRITBATCH_RESULTS", str(smoke_results))
+    monkeypatch.setenv("CRITBATCH_CHECKPOINTS", str(smoke_results.with_name("smoke-checkpoints")))
     monkeypatch.setenv("CRITBATCH_CACHE_ONLY", "0")
     target = tmp_path / path.name
     execute(path, target, {"scale": "smoke"})

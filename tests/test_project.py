@@ -1,5 +1,6 @@
 """The project's own files agree with each other."""
 
+import importlib.util
 import re
 
 import yaml
@@ -34,3 +35,18 @@ def test_ci_runs_the_readme_test_command():
     commands = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
                 if line.strip() and not line.startswith("#") and not line.startswith(("set ", "cd "))]
     assert commands == ["make test"]
+
+
+
+def test_make_test_runs_on_every_core_with_each_notebook_on_one_worker():
+    """nbval runs a notebook's cells in one kernel, in order: under xdist they are one work unit."""
+    assert "pytest -n auto --dist loadgroup" in (ROOT / "Makefile").read_text()
+    spec = importlib.util.spec_from_file_location("root_conftest", ROOT / "conftest.py")
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+    units = [conftest.work_unit(nodeid) for nodeid in (
+        "notebooks/a/x.ipynb::Cell 0", "notebooks/a/x.ipynb::Cell 1", "notebooks/a/y.ipynb::Cell 0",
+        "tests/test_book.py::test_chapters_are_in_the_book", "tests/test_book.py::test_every_figure[x]",
+        "tests/test_store.py::test_one[a]", "tests/test_store.py::test_one[b]")]
+    assert units == ["notebooks/a/x.ipynb", "notebooks/a/x.ipynb", "notebooks/a/y.ipynb", "tests/test_book.py",
+                     "tests/test_book.py", "tests/test_store.py::test_one[a]", "tests/test_store.py::test_one[b]"]

@@ -1,12 +1,14 @@
 """The sweep: every run the figures need, listed from the papers' studies; trained on every core
 or on Ray with the same numbers; a killed worker is retried; a second sweep trains nothing."""
 
+import io
 import os
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from tqdm import tqdm
 
 from critbatch import sweep as sweeps
 from critbatch.paths import project_root
@@ -99,3 +101,57 @@ def test_a_killed_worker_is_retried_and_nothing_is_lost(engine, tmp_path, monkey
     trained = sweeps.sweep("smoke", store, paper="crashtest", engine=engine, workers=2, progress=False)
     assert len(trained) == 3 and all(Path(c.marker).exists() for c in configs)
     assert [store.load(c).log.train_loss.iloc[-1] for c in configs] == [0.5, 0.25, 0.5 / 3]
+
+
+def crash_runs(tmp_path, values) -> list:
+    return [sweeps.Planned("crashtest", "fig", CrashOnce(str(tmp_path / f"marker-{v}"), v)) for v in values]
+
+
+def test_runs_start_longest_first_and_those_without_an_estimate_before_all(tmp_path):
+    todo = crash_runs(tmp_path, range(4))
+    seconds = pd.Series({todo[0].key: 10.0, todo[1].key: 300.0, todo[2].key: float("nan"), todo[3].key: 10.0})
+    assert sweeps.longest_first(todo, seconds) == [todo[2], todo[1], todo[0], todo[3]]
+
+
+def test_a_sweep_starts_its_runs_longest_first_from_the_stored_timings(tmp_path, monkeypatch):
+    """The estimates come from the stored runs most like each one (here: the same value)."""
+    store = Store(tmp_path / "results", cache_only=False)
+    log = pd.DataFrame({"step": [0], "train_loss": [1.0]})
+    for value, seconds, measure in ((0, 5.0, 1.0), (1, 50.0, 30.0), (2, 60.0, 0.0)):
+        store.save(CrashOnce(str(tmp_path / f"stored-{value}"), value), log,
+                   {"status": "budget", "seconds": seconds, "measure_seconds": measure})
+    todo = crash_runs(tmp_path, range(3))
+    monkeypatch.setattr(sweeps, "figures", lambda: {("crashtest", "fig"): sweeps.Figure(
+        "crashtest", "fig", lambda scale: [p.config for p in todo])})
+    started = []
+    monkeypatch.setattr(sweeps, "_local", lambda queue, *args: started.extend(queue))
+    assert sweeps.sweep("smoke", store, paper="crashtest", workers=2, progress=False) == started
+    assert started == [todo[1], todo[2], todo[0]]  # 80, 60 and 6 estimated seconds
+
+
+def test_the_sweep_bar_shows_cpu_hours_left_and_an_eta_from_the_estimates(tmp_path):
+    todo = crash_runs(tmp_path, range(4))
+    seconds = pd.Series({todo[0].key: 3600.0, todo[1].key: 1800.0, todo[2].key: 1800.0, todo[3].key: float("nan")})
+    now = [0.0]
+    screen = io.StringIO()
+    line = tqdm(total=4, file=screen, bar_format="{n_fmt}/{total_fmt} runs{postfix}")
+    bar = sweeps.SweepBar(todo, seconds, 2, line, clock=lambda: now[0])
+    assert bar.describe() == "2.00 CPU-h left (+1 runs without an estimate), ETA 1:00:00"
+    bar.start(todo[0])
+    bar.start(todo[1])
+    now[0] = 900.0  # in flight: 2700 s and 900 s left; queued: 1800 s, after the second
+    assert bar.describe().startswith("1.50 CPU-h left (+1 runs without an estimate), ETA 45:00; running: ")
+    now[0] = 2000.0  # the second run is past its estimate: nothing left of it
+    assert bar.describe().startswith("0.94 CPU-h left (+1 runs without an estimate), ETA 30:00; running: ")
+    bar.finish(todo[1])
+    assert bar.describe() == (f"0.94 CPU-h left (+1 runs without an estimate), ETA 30:00; running: "
+                              f"{todo[0].key[:8]} crashtest/fig")
+    assert "1/4 runs, 0.94 CPU-h left" in screen.getvalue()
+
+
+def test_the_sweep_bar_counts_runs_it_did_not_see_start(tmp_path):
+    """Ray starts its tasks unseen: a finished one still leaves the estimates."""
+    todo = crash_runs(tmp_path, range(2))
+    bar = sweeps.SweepBar(todo, pd.Series({todo[0].key: 3600.0, todo[1].key: 1800.0}), None, tqdm(disable=True))
+    bar.finish(todo[0])
+    assert bar.describe() == "0.50 CPU-h left"

@@ -7,6 +7,10 @@ so the core never needs to know a paper. :func:`run` loads the run for a config 
 results store, or trains it and stores it; a run type registered with ``checkpoints=True``
 is given a checkpoint file under ``data/checkpoints/`` and resumes from it after a kill.
 
+Every trainer's summary says where its time went: ``seconds`` of training and
+``measure_seconds`` of measurement (evaluations, logged statistics), apart, so that a sweep can
+estimate a run's cost and a study the share of it spent measuring (:class:`Stopwatch`).
+
 Options are what cannot change a result (device, data folders, progress bars, evaluation batch):
 they are passed to the trainer and never hashed. The one setting that can change a result without
 being part of its config, the number of CPU threads (conv and matrix kernels reduce in another
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -33,7 +38,7 @@ import torch
 from . import paths, validate
 from .store import Result, Store, config_key, register_type
 
-__all__ = ["declared_only", "pinned_threads", "register", "registered", "run", "train"]
+__all__ = ["Stopwatch", "declared_only", "pinned_threads", "register", "registered", "run", "train"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,27 @@ def _run_type(config: Any) -> _RunType:
 def registered(config: Any) -> bool:
     """Whether :func:`run` knows how to train ``config``."""
     return type(config) in _RUN_TYPES
+
+
+class Stopwatch:
+    """The seconds spent inside its ``with`` blocks, summed: a trainer's measurement time.
+
+    >>> watch = Stopwatch()
+    >>> with watch:
+    ...     pass
+    >>> 0 < watch.seconds < 1
+    True
+    """
+
+    def __init__(self):
+        self.seconds = 0.0
+
+    def __enter__(self) -> "Stopwatch":
+        self._started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds += time.perf_counter() - self._started
 
 
 @contextlib.contextmanager

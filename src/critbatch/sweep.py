@@ -5,8 +5,10 @@ Every paper declares, per figure, the runs that figure needs at a scale (its cha
 one entry per distinct run, and :func:`sweep` trains those not yet in the store on an engine:
 
 * ``local`` (the default): one process per core, each run on one pinned thread (the layout
-  ``benchmarks/speed.py`` measured fastest here), through :mod:`concurrent.futures`; the
-  workers import critbatch from a snapshot of ``HEAD``'s ``src/`` (:mod:`critbatch.provenance`),
+  ``benchmarks/speed.py`` measured fastest here), through :mod:`concurrent.futures`, the
+  longest runs first by their estimated cost (:func:`estimate`, from the stored runs' timings),
+  so the last runs to start are short ones and no core idles long at the end;
+  the workers import critbatch from a snapshot of ``HEAD``'s ``src/`` (:mod:`critbatch.provenance`),
   so every result names the commit that produced it while work goes on in the checkout;
 * ``ray``: each run a Ray task with ``num_cpus`` and (fractional) ``num_gpus``, on a local Ray
   instance or a cluster (``address``). Results travel back to the driver, which stores them, so
@@ -29,6 +31,8 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as futures
+import heapq
+import math
 import multiprocessing
 import os
 import sys
@@ -42,7 +46,7 @@ from tqdm import tqdm
 from . import chapters, paths, provenance, runs, scales
 from .store import MissingResult, Store, config_key, index_fields
 
-__all__ = ["Planned", "figures", "plan", "sweep"]
+__all__ = ["Planned", "SweepBar", "estimate", "figures", "longest_first", "plan", "sweep"]
 
 ENGINES = ("local", "ray")
 
@@ -126,6 +130,75 @@ def _label(entry: Planned) -> str:
     return f"{entry.key[:8]} {entry.paper}/{entry.figure}"
 
 
+def _known(seconds: float | None) -> bool:
+    return seconds is not None and math.isfinite(seconds)
+
+
+def longest_first(todo: list[Planned], seconds: pd.Series) -> list[Planned]:
+    """``todo`` in the order to start it: the longest estimated runs first, so that no long run
+    starts last while the other cores have nothing left to do; a run without an estimate (its
+    type never stored) counts as the longest, and ties keep the plan's order."""
+    return sorted(todo, key=lambda p: -s if _known(s := seconds.get(p.key)) else -math.inf)
+
+
+class SweepBar:
+    """The sweep's progress bar: runs done, the estimated CPU-hours left and the estimated time
+    to the end, from every run's estimated seconds (:func:`estimate`) less the time the runs in
+    flight have been running, the queue started longest-first on ``workers`` (``None``: a Ray
+    cluster, whose size the bar does not know, so no ETA)."""
+
+    def __init__(self, todo: list[Planned], seconds: pd.Series, workers: int | None, bar: tqdm,
+                 clock: Callable[[], float] = time.monotonic):
+        self.estimates = {p.key: float(seconds.get(p.key, math.nan)) for p in todo}
+        self.labels = {p.key: _label(p) for p in todo}
+        self.workers, self.bar, self.clock = workers, bar, clock
+        self.started: dict[str, float] = {}  # runs in flight: when they started
+
+    def start(self, entry: Planned) -> None:
+        self.started[entry.key] = self.clock()
+        self.refresh()
+
+    def lost(self, entry: Planned) -> None:
+        """A run whose worker died: queued again, its time in flight lost."""
+        self.started.pop(entry.key)
+
+    def finish(self, entry: Planned) -> None:
+        self.started.pop(entry.key, None)  # (a Ray task's start is not seen)
+        self.estimates.pop(entry.key)
+        self.bar.update(1)
+        self.refresh()
+
+    def seconds_left(self) -> dict[str, float]:
+        """The estimated CPU seconds left of every unfinished run with an estimate (a run in
+        flight past its estimate has none left)."""
+        now = self.clock()
+        return {key: max(seconds - (now - self.started.get(key, now)), 0.0)
+                for key, seconds in self.estimates.items() if _known(seconds)}
+
+    def eta(self) -> float:
+        """Seconds to the end: the runs in flight finish their estimates, the queued runs start
+        longest-first on the first free worker."""
+        left = self.seconds_left()
+        free = [left.get(key, 0.0) for key in self.started] + [0.0] * (self.workers - len(self.started))
+        heapq.heapify(free)
+        for seconds in sorted((s for key, s in left.items() if key not in self.started), reverse=True):
+            heapq.heappush(free, heapq.heappop(free) + seconds)
+        return max(free)
+
+    def describe(self) -> str:
+        unknown = sum(not _known(s) for s in self.estimates.values())
+        text = f"{sum(self.seconds_left().values()) / 3600:.2f} CPU-h left"
+        if unknown:
+            text += f" (+{unknown} runs without an estimate)"
+        if self.workers is not None:
+            text += f", ETA {tqdm.format_interval(self.eta())}"
+        running = "; ".join(self.labels[key] for key in self.started)
+        return text + (f"; running: {running}" if running else "")
+
+    def refresh(self) -> None:
+        self.bar.set_postfix_str(self.describe(), refresh=True)
+
+
 def _train_locally(config: Any, root: str, paper: str, options: dict) -> dict:
     """Worker: train (or load) one run into the store at ``root``; its key and how it ended.
     The papers' figure modules are loaded first, so measurements a paper registers exist here."""
@@ -140,10 +213,15 @@ def _train_remotely(config: Any, **options) -> tuple:
     return runs.train(config, **options)
 
 
-def _pool(queue: list[Planned], store: Store, workers: int, options: dict, bar: tqdm) -> list[Planned]:
-    """Train ``queue`` on ``workers`` spawned processes (one thread each), at most ``workers``
-    runs in flight so the bar can say what each worker runs. Returns the runs in flight when a
-    worker died (the pool is lost with it); the queue keeps the runs not started."""
+#: Seconds between two refreshes of the bar's estimates while no run ends.
+REFRESH_S = 30
+
+
+def _pool(queue: list[Planned], store: Store, workers: int, options: dict, bar: SweepBar) -> list[Planned]:
+    """Train ``queue`` in its order on ``workers`` spawned processes (one thread each): a run
+    starts as soon as a worker is free, at most ``workers`` runs in flight so the bar can say
+    what each worker runs. Returns the runs in flight when a worker died (the pool is lost with
+    it); the queue keeps the runs not started."""
     context = multiprocessing.get_context("spawn")
     with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         flying: dict[futures.Future, Planned] = {}
@@ -151,19 +229,21 @@ def _pool(queue: list[Planned], store: Store, workers: int, options: dict, bar: 
             while queue and len(flying) < workers:
                 entry = queue.pop(0)
                 flying[pool.submit(_train_locally, entry.config, str(store.root), entry.paper, options)] = entry
-            bar.set_postfix_str("running: " + "; ".join(_label(e) for e in flying.values()))
-            done, _ = futures.wait(flying, return_when=futures.FIRST_COMPLETED)
+                bar.start(entry)
+            done, _ = futures.wait(flying, timeout=REFRESH_S, return_when=futures.FIRST_COMPLETED)
             for future in done:
                 try:
                     future.result()
-                    bar.update(1)
-                    flying.pop(future)
                 except futures.process.BrokenProcessPool:  # a worker died: every run in flight is lost
+                    for entry in flying.values():
+                        bar.lost(entry)
                     return list(flying.values())
+                bar.finish(flying.pop(future))
+            bar.refresh()
     return []
 
 
-def _local(todo: list[Planned], store: Store, workers: int, options: dict, bar: tqdm, retries: int) -> None:
+def _local(todo: list[Planned], store: Store, workers: int, options: dict, bar: SweepBar, retries: int) -> None:
     """The local engine. Runs lost with a dead worker are tried again one at a time, so the run
     that kills its worker is known: it gets ``retries`` more tries (resuming from its checkpoint)."""
     queue = list(todo)
@@ -177,7 +257,7 @@ def _local(todo: list[Planned], store: Store, workers: int, options: dict, bar: 
                                    "(a checkpoint, if any, is under data/checkpoints)")
 
 
-def _ray(todo: list[Planned], store: Store, options: dict, bar: tqdm, *, address: str | None, cpus: float,
+def _ray(todo: list[Planned], store: Store, options: dict, bar: SweepBar, *, address: str | None, cpus: float,
          gpus: float, retries: int) -> None:
     """Each run a Ray task; the driver saves what comes back."""
     import ray
@@ -187,13 +267,13 @@ def _ray(todo: list[Planned], store: Store, options: dict, bar: tqdm, *, address
     task = ray.remote(max_retries=retries, retry_exceptions=False)(_train_remotely)
     pending = {task.options(num_cpus=cpus, num_gpus=gpus).remote(entry.config, progress=False, **options): entry
                for entry in todo}
+    bar.refresh()
     while pending:
-        bar.set_postfix_str(f"{len(pending)} in flight on Ray")
         done, _ = ray.wait(list(pending), num_returns=1)
         entry = pending.pop(done[0])
         log, summary = ray.get(done[0])
         store.save(entry.config, log, summary, paper=entry.paper)
-        bar.update(1)
+        bar.finish(entry)
 
 
 def sweep(scale: str, store: Store | None = None, *, paper: str | None = None, figure_name: str | None = None,
@@ -214,13 +294,16 @@ def sweep(scale: str, store: Store | None = None, *, paper: str | None = None, f
         todo = prerequisites + [p for p in planned if p.config not in store]
         if not todo:
             return trained
-        bar = tqdm(total=len(todo), disable=not progress, unit="run", desc=f"sweep {scale}")
-        if engine == "local":
-            with provenance.workers_from(provenance.snapshot("HEAD")):  # a clean commit, whatever the checkout holds
-                _local(todo, store, workers, options, bar, retries)
-        else:
-            _ray(todo, store, options, bar, address=address, cpus=cpus, gpus=gpus, retries=retries)
-        bar.close()
+        seconds = estimate(todo, store)
+        todo = longest_first(todo, seconds)
+        with tqdm(total=len(todo), disable=not progress, unit="run", desc=f"sweep {scale}",
+                  bar_format="{desc}: {n_fmt}/{total_fmt} runs in {elapsed}{postfix}") as line:
+            bar = SweepBar(todo, seconds, workers if engine == "local" else None, line)
+            if engine == "local":
+                with provenance.workers_from(provenance.snapshot("HEAD")):  # a clean commit, whatever the checkout holds
+                    _local(todo, store, workers, options, bar, retries)
+            else:
+                _ray(todo, store, options, bar, address=address, cpus=cpus, gpus=gpus, retries=retries)
         trained += todo
         if not prerequisites:
             return trained

@@ -29,7 +29,7 @@ import torch
 
 from critbatch.papers.interpolation import kernel_sgd, theory
 from critbatch.papers.interpolation.kernel_sgd import KernelProblem
-from critbatch.runs import register
+from critbatch.runs import Stopwatch, register
 from critbatch.train import curvature
 
 __all__ = ["EstimatorCheck", "KernelNoiseTrace", "exact_scales"]
@@ -84,11 +84,17 @@ class KernelNoiseTrace:
 def _trace(config: KernelNoiseTrace, *, device: str = "cpu", data_root=None, mirror=None, progress: bool = False):
     problem = kernel_sgd.load_problem(config.problem, device, data_root and str(data_root), mirror and str(mirror))
     rows = []
+    measuring = Stopwatch()
+
+    def record(step, alpha, f):
+        with measuring:
+            rows.append({"step": step, **exact_scales(problem.k, f - problem.y)})
+
     started = time.perf_counter()
-    eta = _sgd(problem, config.batch_size, config.steps, config.seed, config.every,
-               lambda step, alpha, f: rows.append({"step": step, **exact_scales(problem.k, f - problem.y)}))
+    eta = _sgd(problem, config.batch_size, config.steps, config.seed, config.every, record)
     return pd.DataFrame(rows), {"beta": problem.beta, "lambda_1": problem.lambda_1, "lr": eta,
-                                "seconds": time.perf_counter() - started, "device": device}
+                                "seconds": time.perf_counter() - started - measuring.seconds,
+                                "measure_seconds": measuring.seconds, "device": device}
 
 
 register(KernelNoiseTrace, _trace)
@@ -129,15 +135,18 @@ def _check(config: EstimatorCheck, *, device: str = "cpu", data_root=None, mirro
     features = (vectors * values.clamp(min=0).sqrt()).float()  # Phi Phi^T = K
     sample = torch.randperm(config.problem.n, generator=torch.Generator().manual_seed(config.seed + 1))[: config.sample]
     rows = []
+    measuring = Stopwatch()
 
     def record(step, alpha, f):
-        exact = exact_scales(problem.k, f - problem.y)
-        exact |= {"lambda_1": problem.lambda_1, "beta": problem.beta}
-        estimate = _estimates(features, problem.y, (features.T @ alpha).T.contiguous(), sample)
-        rows.extend({"step": step, "quantity": q, "exact": exact[q], "estimate": estimate[q]} for q in estimate)
+        with measuring:
+            exact = exact_scales(problem.k, f - problem.y)
+            exact |= {"lambda_1": problem.lambda_1, "beta": problem.beta}
+            estimate = _estimates(features, problem.y, (features.T @ alpha).T.contiguous(), sample)
+            rows.extend({"step": step, "quantity": q, "exact": exact[q], "estimate": estimate[q]} for q in estimate)
 
     _sgd(problem, config.batch_size, config.steps, config.seed, config.steps, record)
-    return pd.DataFrame(rows), {"seconds": time.perf_counter() - started, "device": device}
+    return pd.DataFrame(rows), {"seconds": time.perf_counter() - started - measuring.seconds,
+                                "measure_seconds": measuring.seconds, "device": device}
 
 
 register(EstimatorCheck, _check)
