@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures as futures
 import importlib.metadata
+import math
 import multiprocessing
 import os
 import sys
@@ -39,10 +40,10 @@ from typing import Any, Callable, Iterable
 import pandas as pd
 from tqdm import tqdm
 
-from . import runs, scales
-from .store import MissingResult, Store, config_key, index_fields
+from . import estimates, runs, scales
+from .store import CorruptResult, MissingResult, Store, config_key
 
-__all__ = ["Planned", "figure", "figures", "plan", "sweep"]
+__all__ = ["Planned", "dry_run", "figure", "figures", "plan", "report", "stored", "sweep"]
 
 ENGINES = ("local", "ray")
 
@@ -118,27 +119,6 @@ def plan(scale: str, store: Store | None = None, *, paper: str | None = None,
             entry = Planned(fig.paper, fig.name, config)
             planned.setdefault(entry.key, entry)
     return list(planned.values()), list(missing.values())
-
-
-def estimate(todo: list[Planned], store: Store) -> pd.Series:
-    """Seconds per run (training and measurement), from the stored runs most like it: same run
-    type, and the most config fields in common; NaN where no run of its type is stored."""
-    index = store.index()
-    if index.empty:
-        return pd.Series(float("nan"), index=[p.key for p in todo])
-    cost = index.seconds.astype(float).fillna(0) + index.measure_seconds.astype(float).fillna(0)
-    fields = [c for c in index.columns if c not in ("key", "type", "paper", "status", "steps", "sfo", "seconds",
-                                                      "measure_seconds")]
-    guesses = {}
-    for entry in todo:
-        flat = index_fields(entry.config)
-        same = index.type == type(entry.config).__name__
-        if not same.any():
-            guesses[entry.key] = float("nan")
-            continue
-        shared = sum((index.loc[same, c].astype(str) == str(flat[c])) for c in fields if c in flat)
-        guesses[entry.key] = float(cost[same][shared == shared.max()].mean())
-    return pd.Series(guesses)
 
 
 def _label(entry: Planned) -> str:
@@ -241,15 +221,68 @@ def sweep(scale: str, store: Store | None = None, *, paper: str | None = None, f
             return trained
 
 
+def stored(config: Any, store: Store) -> str:
+    """``"yes"`` if ``store`` holds an intact result for ``config``, ``"no"`` if none, ``"corrupt"``
+    if its file fails its checks (:class:`CorruptResult`)."""
+    if config not in store:
+        return "no"
+    try:
+        store.load(config)
+    except CorruptResult:
+        return "corrupt"
+    return "yes"
+
+
 def dry_run(scale: str, store: Store, **chosen) -> pd.DataFrame:
-    """One row per needed run: paper, figure, key, run type, stored or not, estimated seconds."""
+    """One row per needed run: paper, figure, key, run type, whether it is stored (``yes``, ``no``
+    or ``corrupt``), whether it is a prerequisite, and the estimated seconds to train it on one
+    CPU thread and on one GPU (:mod:`critbatch.estimates`; NaN: unknown, 0 for a stored run)."""
     planned, prerequisites = plan(scale, store, **chosen)
     entries = planned + prerequisites
-    todo = [p for p in entries if p.config not in store]
-    guesses = estimate(todo, store) if todo else pd.Series(dtype=float)
+    held = {p.key: stored(p.config, store) for p in entries}
+    todo = [p.config for p in entries if held[p.key] != "yes"]
+    cpu = estimates.cpu_seconds(todo, store, estimates.cpu())
+    gpu = {config_key(c): _seconds(estimates.work(c), estimates.GPU) for c in todo}
     return pd.DataFrame([{"paper": p.paper, "figure": p.figure, "key": p.key, "type": type(p.config).__name__,
-                          "stored": p.config in store, "prerequisite": p in prerequisites,
-                          "estimated_seconds": guesses.get(p.key, 0.0)} for p in entries])
+                          "stored": held[p.key], "prerequisite": p in prerequisites,
+                          "cpu_seconds": cpu.get(p.key, 0.0), "gpu_seconds": gpu.get(p.key, 0.0)} for p in entries],
+                        columns=["paper", "figure", "key", "type", "stored", "prerequisite", "cpu_seconds",
+                                 "gpu_seconds"])
+
+
+def _seconds(work, device) -> float:
+    return math.nan if work is None else estimates.seconds(work, device)
+
+
+def _hours(seconds: pd.Series) -> str:
+    """Known hours, and how many runs are unknown (never 0.00 for nothing known)."""
+    unknown = int(seconds.isna().sum())
+    if unknown == len(seconds) and unknown:
+        return f"unknown for all {unknown} runs"
+    known = f"{seconds.sum() / 3600:,.2f}"
+    return known if not unknown else f"{known} + unknown for {unknown} runs"
+
+
+def report(table: pd.DataFrame, scale: str) -> str:
+    """The dry run's summary: per paper, the runs to train and their CPU-hours and GPU-hours,
+    then what the estimates assumed."""
+    todo = table[table.stored != "yes"]
+    lines = [f"{len(table)} runs needed at scale {scale}: {int((table.stored == 'yes').sum())} stored, "
+             f"{len(todo)} to train ({int((todo.stored == 'corrupt').sum())} of them corrupt in the store, "
+             f"{int(todo.prerequisite.sum())} prerequisites, whose dependent runs are listed once they exist)"]
+    for paper, runs in todo.groupby("paper"):
+        lines.append(f"  {paper}: {len(runs)} runs to train, CPU-hours {_hours(runs.cpu_seconds)} (one thread each), "
+                     f"GPU-hours {_hours(runs.gpu_seconds)}")
+    for paper in sorted(set(table.paper) - set(todo.paper)):
+        lines.append(f"  {paper}: every run stored, nothing to train")
+    cpu = estimates.cpu()
+    lines.append("Estimated from each run's work at its full budget (FLOPs and operator launches per step of its "
+                 "network, examples from its budget, measurement passes; runs that stop at a target take less), "
+                 f"CPU: {cpu.source if cpu else 'unknown: no data/benchmarks/throughput-cpu.json (run benchmarks/throughput.py)'}"
+                 ", scaled by stored runs of the same network and data at the same scale where there are some; "
+                 f"GPU: {estimates.GPU.source}. Run types without a FLOP model (kernel runs) are known on the CPU "
+                 "only from a stored twin (the same config but its seed), and unknown on the GPU.")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -273,11 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             table = dry_run(args.scale, store, **chosen)
             with pd.option_context("display.max_rows", None, "display.width", 200):
                 print(table.to_string(index=False))
-            todo = table[~table.stored]
-            print(f"\n{len(table)} runs needed at scale {args.scale}: {int(table.stored.sum())} stored, "
-                  f"{len(todo)} to train ({int(todo.prerequisite.sum())} prerequisites, whose dependent "
-                  f"runs are listed once they exist); estimated {todo.estimated_seconds.sum() / 3600:.2f} CPU-hours "
-                  "to train, from the stored timings of similar runs")
+            print("\n" + report(table, args.scale))
             return 0
         started = time.perf_counter()
         trained = sweep(args.scale, store, engine=args.engine, workers=args.workers, address=args.address,
