@@ -5,3 +5,9 @@ a silent training. Tests that train on purpose say so with their own store or en
 import os
 
 os.environ["CRITBATCH_CACHE_ONLY"] = "1"
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Hidden files are never collected: ``.NAME.PID.part.ipynb`` is what a killed notebook
+    execution leaves (``critbatch.notebooks.execute``), and may be empty."""
+    return True if collection_path.name.startswith(".") else None

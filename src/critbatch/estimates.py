@@ -180,10 +180,11 @@ def cpu_seconds(configs: list, store: Store, device: Device | None) -> pd.Series
     """CPU seconds per config (indexed by key), NaN where unknown: :func:`seconds` on ``device``,
     scaled by the median of measured over estimated time of the stored runs of the same run
     type, network and data set at the same scale (:data:`_SAME_SCALE`); for run types without a
-    FLOP model, the mean time of stored runs identical but for their seed."""
+    FLOP model, the mean time of stored runs identical but for their seed. Unreadable stored
+    files are left out (the dry run reports them)."""
     rows = [{k: v for k, v in row.items() if k not in ("key", "seconds", "measure_seconds")}
             | {"key": row["key"], "cost": float(row["seconds"] or 0) + float(row["measure_seconds"] or 0)}
-            for row in store.index().to_dict("records")]
+            for row in store.index(skip_corrupt=True).to_dict("records")]
     twins = [(_signature(r, _config_field), r["cost"]) for r in rows]
     ratios: dict[tuple, float] = {}
     out = {}

@@ -32,7 +32,9 @@ import importlib.metadata
 import math
 import multiprocessing
 import os
+import socket
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -40,7 +42,7 @@ from typing import Any, Callable, Iterable
 import pandas as pd
 from tqdm import tqdm
 
-from . import estimates, runs, scales
+from . import estimates, runs, scales, validate
 from .store import CorruptResult, MissingResult, Store, config_key
 
 __all__ = ["Planned", "dry_run", "figure", "figures", "plan", "report", "stored", "sweep"]
@@ -144,7 +146,8 @@ def _pool(queue: list[Planned], store: Store, workers: int, options: dict, bar: 
     runs in flight so the bar can say what each worker runs. Returns the runs in flight when a
     worker died (the pool is lost with it); the queue keeps the runs not started."""
     context = multiprocessing.get_context("spawn")
-    with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_exit_with,
+                                     initargs=(os.getpid(),)) as pool:
         flying: dict[futures.Future, Planned] = {}
         while queue or flying:
             while queue and len(flying) < workers:
@@ -181,8 +184,11 @@ def _ray(todo: list[Planned], store: Store, options: dict, bar: tqdm, *, address
     """Each run a Ray task; the driver saves what comes back."""
     import ray
 
+    if address not in (None, "auto"):
+        _reachable(address)
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    _fits(cpus, gpus, [node["Resources"] for node in ray.nodes() if node["Alive"]])
     task = ray.remote(max_retries=retries, retry_exceptions=False)(_train_remotely)
     pending = {task.options(num_cpus=cpus, num_gpus=gpus).remote(entry.config, progress=False, **options): entry
                for entry in todo}
@@ -195,6 +201,36 @@ def _ray(todo: list[Planned], store: Store, options: dict, bar: tqdm, *, address
         bar.update(1)
 
 
+def _reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail at once, in one line, where ``host:port`` does not answer (Ray would retry for minutes)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except (OSError, ValueError) as error:
+        raise ValueError(f"--address {address}: no Ray cluster answers there ({error}); start one with `ray start "
+                         "--head` on that host, or give its host:port (or 'auto' on a node of the cluster)") from None
+
+
+def _fits(cpus: float, gpus: float, nodes: list[dict]) -> None:
+    """Fail where no node has ``cpus`` CPUs and ``gpus`` GPUs: Ray would wait for one forever."""
+    if not any(n.get("CPU", 0) >= cpus and n.get("GPU", 0) >= gpus for n in nodes):
+        most = ", ".join(f"{n.get('CPU', 0):g} CPUs and {n.get('GPU', 0):g} GPUs" for n in nodes) or "no live node"
+        raise ValueError(f"each run asks for {cpus:g} CPUs and {gpus:g} GPUs (--cpus, --gpus) but no node of the Ray "
+                         f"cluster has them (its nodes: {most}); ask for less, or add a node that has them")
+
+
+def _exit_with(parent: int) -> None:
+    """Pool initializer: end this worker as soon as its parent (the sweep) is gone, instead of
+    finishing its run and then waiting forever for the next one (the run resumes from its checkpoint)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-the-sweep").start()
+
+
 def sweep(scale: str, store: Store | None = None, *, paper: str | None = None, figure_name: str | None = None,
           engine: str = "local", workers: int | None = None, address: str | None = None, cpus: float = 1,
           gpus: float = 0, retries: int = 2, progress: bool = True, **options) -> list[Planned]:
@@ -202,11 +238,19 @@ def sweep(scale: str, store: Store | None = None, *, paper: str | None = None, f
     first); return what was trained. ``options`` go to every run (``device``, ``data_root``, ...)."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    workers = os.cpu_count() or 1 if workers is None else validate.positive_int(workers, "workers")
+    validate.positive(cpus, "cpus")
+    validate.positive(gpus, "gpus", zero=True)
+    validate.existing_folder(options.get("data_root"), "--data-root")
     store = store if store is not None else Store(cache_only=False)
-    workers = workers or os.cpu_count() or 1
     trained: list[Planned] = []
     while True:
         planned, prerequisites = plan(scale, store, paper=paper, figure_name=figure_name)
+        corrupt = [store.path(p.config) for p in planned if stored(p.config, store) == "corrupt"]
+        if corrupt:
+            raise CorruptResult(f"{len(corrupt)} stored results the figures need fail their checks ({corrupt[0]}"
+                                f"{' and others' if len(corrupt) > 1 else ''}); restore them from git or delete "
+                                "them, then sweep again")
         todo = prerequisites + [p for p in planned if p.config not in store]
         if not todo:
             return trained
@@ -314,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"trained {len(trained)} runs in {time.perf_counter() - started:.0f} s; every run the figures "
               "need is in the store")
         return 0
-    except (ValueError, MissingResult) as error:
+    except (ValueError, MissingResult, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
