@@ -53,3 +53,11 @@ def test_nothing_known_is_unknown_not_zero(tmp_path):
     assert unknown.isna().all()
     assert _hours(unknown) == "unknown for all 1 runs"
     assert _hours(pd.Series([3600.0, math.nan])) == "1.00 + unknown for 1 runs"
+
+
+def test_the_dry_run_says_which_figures_need_no_run(monkeypatch):
+    from critbatch import sweep
+
+    monkeypatch.setitem(sweep._FIGURES, ("emptytest", "fig"), sweep.Figure("emptytest", "fig", lambda s, st: []))
+    table = sweep.dry_run("paper", Store(cache_only=True), paper="emptytest")
+    assert table.empty and "figures that need no run at scale paper: emptytest/fig" in sweep.report(table, "paper")

@@ -96,10 +96,11 @@ class Planned:
         return config_key(self.config)
 
 
-def plan(scale: str, store: Store | None = None, *, paper: str | None = None,
-         figure_name: str | None = None) -> tuple[list[Planned], list[Planned]]:
+def plan(scale: str, store: Store | None = None, *, paper: str | None = None, figure_name: str | None = None,
+         empty: list[str] | None = None) -> tuple[list[Planned], list[Planned]]:
     """The runs the chosen figures need at ``scale`` (each once), and the stored prerequisites
-    that are still missing (a figure that needs one lists its runs only once it exists)."""
+    that are still missing (a figure that needs one lists its runs only once it exists). The
+    figures that need no run at ``scale`` are appended to ``empty`` (``paper/figure``) if given."""
     scales.check(scale)
     store = store if store is not None else Store()
     lookup = Store(store.root, cache_only=True)
@@ -117,6 +118,8 @@ def plan(scale: str, store: Store | None = None, *, paper: str | None = None,
             needed = Planned(fig.paper, fig.name, error.config)
             missing.setdefault(needed.key, needed)
             continue
+        if not configs and empty is not None:
+            empty.append(f"{fig.paper}/{fig.name}")
         for config in configs:
             entry = Planned(fig.paper, fig.name, config)
             planned.setdefault(entry.key, entry)
@@ -280,18 +283,22 @@ def stored(config: Any, store: Store) -> str:
 def dry_run(scale: str, store: Store, **chosen) -> pd.DataFrame:
     """One row per needed run: paper, figure, key, run type, whether it is stored (``yes``, ``no``
     or ``corrupt``), whether it is a prerequisite, and the estimated seconds to train it on one
-    CPU thread and on one GPU (:mod:`critbatch.estimates`; NaN: unknown, 0 for a stored run)."""
-    planned, prerequisites = plan(scale, store, **chosen)
+    CPU thread and on one GPU (:mod:`critbatch.estimates`; NaN: unknown, 0 for a stored run).
+    ``attrs["empty"]`` names the chosen figures that need no run at ``scale``."""
+    empty: list[str] = []
+    planned, prerequisites = plan(scale, store, empty=empty, **chosen)
     entries = planned + prerequisites
     held = {p.key: stored(p.config, store) for p in entries}
     todo = [p.config for p in entries if held[p.key] != "yes"]
     cpu = estimates.cpu_seconds(todo, store, estimates.cpu())
     gpu = {config_key(c): _seconds(estimates.work(c), estimates.GPU) for c in todo}
-    return pd.DataFrame([{"paper": p.paper, "figure": p.figure, "key": p.key, "type": type(p.config).__name__,
+    table = pd.DataFrame([{"paper": p.paper, "figure": p.figure, "key": p.key, "type": type(p.config).__name__,
                           "stored": held[p.key], "prerequisite": p in prerequisites,
                           "cpu_seconds": cpu.get(p.key, 0.0), "gpu_seconds": gpu.get(p.key, 0.0)} for p in entries],
                         columns=["paper", "figure", "key", "type", "stored", "prerequisite", "cpu_seconds",
                                  "gpu_seconds"])
+    table.attrs["empty"] = empty  # figures that need no run at this scale, for the report
+    return table
 
 
 def _seconds(work, device) -> float:
@@ -319,6 +326,8 @@ def report(table: pd.DataFrame, scale: str) -> str:
                      f"GPU-hours {_hours(runs.gpu_seconds)}")
     for paper in sorted(set(table.paper) - set(todo.paper)):
         lines.append(f"  {paper}: every run stored, nothing to train")
+    if table.attrs.get("empty"):
+        lines.append(f"  figures that need no run at scale {scale}: {', '.join(table.attrs['empty'])}")
     cpu = estimates.cpu()
     lines.append("Estimated from each run's work at its full budget (FLOPs and operator launches per step of its "
                  "network, examples from its budget, measurement passes; runs that stop at a target take less), "
