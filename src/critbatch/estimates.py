@@ -7,10 +7,10 @@ data set's shape), and its kernel launches per training step (the aten operators
 forward-backward, counted the same way); the examples it trains on at its full budget (the epochs
 times the training set, or the steps times the batch size, whichever ends first; with a batch size
 that grows, the epochs, and at most the steps at the first batch size); one more forward per example
-for a line search (Armijo's trials, 1.01-1.04 per step in ``data/benchmarks/speed-cpu.json``); and
-its measurement passes (one forward over the training set per evaluation for ``train_*`` metrics,
-over the test set for ``test_*`` ones, one forward-backward over the training set for each other
-metric). Runs that stop at a target stop earlier: every estimate is at the full budget, an upper
+for a line search (Armijo's trials, 1.01-1.04 per step in ``data/benchmarks/speed-cpu.json``), and
+half a step's operators; and its measurement passes (per evaluation, one forward over the training
+set for the ``train_*`` metrics, one over the test set for the ``test_*`` ones, one forward-backward
+over the training set for each other metric). Runs that stop at a target stop earlier: every estimate is at the full budget, an upper
 bound.
 
 A step takes the longer of its arithmetic (FLOPs over the device's sustained FLOP/s) and its
@@ -143,8 +143,9 @@ def work(config: Any) -> Work | None:
     per_example = both + (forward if line_search else 0)
     interval = config.eval_every * (1 if config.eval_unit == "step" else math.ceil(n / b))
     evaluations = 1 + math.ceil(steps / interval)
-    per_evaluation = sum(n_test * forward if m.startswith("test_") else n * forward if m.startswith("train_")
-                         else n * both for m in config.metrics)
+    per_evaluation = (n * forward * any(m.startswith("train_") for m in config.metrics)
+                      + n_test * forward * any(m.startswith("test_") for m in config.metrics)
+                      + n * both * sum(not m.startswith(("train_", "test_")) for m in config.metrics))
     return Work(steps, examples * per_example, steps * ops * (1.5 if line_search else 1),
                 evaluations * per_evaluation)
 
