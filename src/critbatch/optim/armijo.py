@@ -142,7 +142,7 @@ class ArmijoSGD(Optimizer):
         if max_step_size is not None and not max_step_size > 0:
             raise ValueError(f"max_step_size must be positive or None, got {max_step_size}")
         if not (growth >= 1 and math.isfinite(growth)):
-            raise ValueError(f"growth must be a finite number of at least 1, got {growth}")
+            raise ValueError(f"growth must be at least 1 and finite, got {growth}")
         defaults = dict(lr=init_step_size, c=c, init_step_size=init_step_size, shrink=shrink,
                         max_backtracks=max_backtracks, fallback_step=fallback_step, reset=reset,
                         growth=growth, steps_per_epoch=steps_per_epoch, max_step_size=max_step_size)
