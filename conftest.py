@@ -36,3 +36,8 @@ def pytest_xdist_make_scheduler(config, log):
             return work_unit(nodeid)
 
     return ByWorkUnit(config, log)
+
+def pytest_ignore_collect(collection_path, config):
+    """Hidden files are never collected: ``.NAME.PID.part.ipynb`` is what a killed notebook
+    execution leaves (``critbatch.notebooks.execute``), and may be empty."""
+    return True if collection_path.name.startswith(".") else None

@@ -71,9 +71,11 @@ def opener(scale: str, device: str = "cpu", seed: int = 0, data_root=None) -> Se
 
 
 def all_notebooks(root: Path | None = None) -> list[Path]:
-    """Every notebook under ``<root>/notebooks``, sorted."""
+    """Every notebook under ``<root>/notebooks``, sorted; hidden files (``.NAME.PID.part.ipynb``,
+    left by an execution that was killed) are not notebooks."""
     root = root or paths.project_root()
-    return sorted(p for p in (root / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    return sorted(p for p in (root / "notebooks").rglob("*.ipynb")
+                  if ".ipynb_checkpoints" not in p.parts and not p.name.startswith("."))
 
 
 def strip_volatile(path: Path) -> None:
@@ -124,10 +126,16 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [p.resolve() for p in args.notebooks] or all_notebooks(root)
     if not chosen:
         parser.error(f"no notebooks found under {root / 'notebooks'}")
+    from papermill.exceptions import PapermillExecutionError
+
     for source in chosen:
         target = source if args.inplace else args.out / source.relative_to(root / "notebooks")
-        print(f"executing {source.relative_to(root)} -> {target}", file=sys.stderr, flush=True)
-        execute(source, target, parameters)
+        print(f"executing {source} -> {target}", file=sys.stderr, flush=True)
+        try:
+            execute(source, target, parameters)
+        except PapermillExecutionError as error:  # the notebook's own one-line message, not the kernel's traceback
+            print(f"error: {source.name}, cell {error.exec_count}: {error.ename}: {error.evalue}", file=sys.stderr)
+            return 2
     return 0
 
 

@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterator
 import torch
 
 from . import paths, validate
-from .store import Result, Store, config_key, register_type
+from .store import Result, Store, config_key, register_type, remove_stale_parts
 
 __all__ = ["Stopwatch", "declared_only", "pinned_threads", "register", "registered", "run", "train"]
 
@@ -105,10 +105,12 @@ def pinned_threads(threads: int) -> Iterator[None]:
 def train(config: Any, *, threads: int = 1, **options) -> tuple:
     """Train ``config`` on ``threads`` pinned CPU threads, checkpointing (if its run type does)
     to ``data/checkpoints/<key>.pt`` and resuming from it, the checkpoint removed once the run
-    ends; its log and summary (which records ``threads``). Stores nothing: :func:`run` does, and
+    ends (and the half-written checkpoints of killed processes before it starts); its log and summary (which records ``threads``). Stores nothing: :func:`run` does, and
     so does a sweep's driver."""
     run_type = _run_type(config)
     checkpoint = paths.checkpoint_dir() / f"{config_key(config)}.pt" if run_type.checkpoints else None
+    if checkpoint is not None and checkpoint.parent.is_dir():  # debris of saves that a kill interrupted
+        remove_stale_parts(checkpoint.parent)
     with pinned_threads(validate.positive_int(threads, "threads")):
         log, summary = run_type.train(config, **options, **({"checkpoint": checkpoint} if checkpoint else {}))
     if checkpoint is not None:  # finished: a later call must train again, not resume a finished run

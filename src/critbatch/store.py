@@ -46,10 +46,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import paths
+from . import paths, validate
 
 __all__ = ["CorruptResult", "MissingResult", "Result", "STORE_VERSION", "Store", "code_version",
-           "config_from_dict", "config_key", "index_fields", "register_type"]
+           "config_from_dict", "config_key", "index_fields", "register_type", "remove_stale_parts"]
 
 #: Bump when the meaning of stored results changes, to orphan every older file at once.
 STORE_VERSION = 1
@@ -108,7 +108,9 @@ def config_key(config: Any) -> str:
     >>> config_key(Demo()) == config_key(Demo(lr=0.1)) != config_key(Demo(lr=0.2))
     True
     """
-    return _key(_canonical(config))
+    canonical = _canonical(config)
+    validate.finite(canonical["config"], type(config).__name__)  # JSON has no NaN: name the field, not the encoder
+    return _key(canonical)
 
 
 def register_type(cls: type) -> type:
@@ -237,6 +239,16 @@ def _running(pid: int) -> bool:
     return True
 
 
+def remove_stale_parts(folder: Path) -> None:
+    """Remove the temporary files ``.<name>.<pid>.part`` of writers that died (pid not running,
+    or over an hour old) from ``folder``: results here, checkpoints (:func:`critbatch.runs.train`)."""
+    for part in folder.glob(".*.part"):
+        pid = part.name.rsplit(".", 2)[-2]
+        with contextlib.suppress(FileNotFoundError):  # renamed or removed meanwhile
+            if not (pid.isdigit() and _running(int(pid))) or time.time() - part.stat().st_mtime > _STALE_SECONDS:
+                part.unlink()
+
+
 def _flatten(value: dict, prefix: str = "") -> dict:
     """``{"model": {"kind": "mlp"}}`` as ``{"model.kind": "mlp"}``."""
     flat = {}
@@ -285,7 +297,7 @@ class Store:
         meta["sha256"] = _checksum(table, meta)
         table = table.replace_schema_metadata({**table.schema.metadata, _META: json.dumps(meta)})
         self.root.mkdir(parents=True, exist_ok=True)
-        self._remove_stale_parts()
+        remove_stale_parts(self.root)
         target = self.path(config)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
         try:
@@ -361,26 +373,24 @@ class Store:
             path.unlink(missing_ok=True)  # still locked, so waiters see a removed file and retry
             f.close()
 
-    def _remove_stale_parts(self) -> None:
-        """Remove the temporary files of writers that died (pid not running, or over an hour old)."""
-        for part in self.root.glob(".*.part"):
-            pid = part.name.rsplit(".", 2)[-2]
-            with contextlib.suppress(FileNotFoundError):  # renamed or removed meanwhile
-                if not (pid.isdigit() and _running(int(pid))) or time.time() - part.stat().st_mtime > _STALE_SECONDS:
-                    part.unlink()
-
-    def index(self, **filters: Any) -> pd.DataFrame:
+    def index(self, *, skip_corrupt: bool = False, **filters: Any) -> pd.DataFrame:
         """One row per stored run: key, type, paper, status, steps, sfo and seconds, then every
         config field flattened with dots (``model.kind``; a field named like one of the first
         columns gets ``config.`` in front). ``column=value`` keeps the rows where the column,
-        as a string, equals ``str(value)``. Reads only the metadata, so no checksum is checked.
+        as a string, equals ``str(value)``. Reads only the metadata, so no checksum is checked; an
+        unreadable file is :class:`CorruptResult`, or left out with ``skip_corrupt``.
 
         >>> Store("/nonexistent").index().columns.tolist()
         ['key', 'type', 'paper', 'status', 'steps', 'sfo', 'seconds', 'measure_seconds']
         """
         rows = []
         for path in sorted(self.root.glob("*.parquet")):
-            _, meta = _read(path, schema_only=True)
+            try:
+                _, meta = _read(path, schema_only=True)
+            except CorruptResult:
+                if skip_corrupt:
+                    continue
+                raise
             row = {"key": path.stem, "type": meta["config"].get("type"), "paper": meta.get("paper"),
                    **{name: meta["summary"].get(name) for name in _SUMMARY_COLUMNS}}
             row.update(_index_fields(meta["config"].get("config", {})))

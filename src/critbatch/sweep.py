@@ -6,7 +6,7 @@ one entry per distinct run, and :func:`sweep` trains those not yet in the store 
 
 * ``local`` (the default): one process per core, each run on one pinned thread (the layout
   ``benchmarks/speed.py`` measured fastest here), through :mod:`concurrent.futures`, the
-  longest runs first by their estimated cost (:func:`estimate`, from the stored runs' timings),
+  longest runs first by their estimated cost (:func:`critbatch.estimates.cpu_seconds`),
   so the last runs to start are short ones and no core idles long at the end;
   the workers import critbatch from a snapshot of ``HEAD``'s ``src/`` (:mod:`critbatch.provenance`),
   so every result names the commit that produced it while work goes on in the checkout;
@@ -35,7 +35,9 @@ import heapq
 import math
 import multiprocessing
 import os
+import socket
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -43,10 +45,11 @@ from typing import Any, Callable, Iterable
 import pandas as pd
 from tqdm import tqdm
 
-from . import chapters, paths, provenance, runs, scales
-from .store import MissingResult, Store, config_key, index_fields
+from . import chapters, estimates, paths, provenance, runs, scales, validate
+from .store import CorruptResult, MissingResult, Store, config_key, index_fields
 
-__all__ = ["Planned", "SweepBar", "estimate", "figures", "longest_first", "plan", "sweep"]
+__all__ = ["Planned", "SweepBar", "dry_run", "figures", "longest_first", "plan", "report",
+           "stored", "sweep"]
 
 ENGINES = ("local", "ray")
 
@@ -77,11 +80,12 @@ class Planned:
         return config_key(self.config)
 
 
-def plan(scale: str, store: Store | None = None, *, paper: str | None = None,
-         figure_name: str | None = None) -> tuple[list[Planned], list[Planned]]:
+def plan(scale: str, store: Store | None = None, *, paper: str | None = None, figure_name: str | None = None,
+         empty: list[str] | None = None) -> tuple[list[Planned], list[Planned]]:
     """The runs the chosen figures need at ``scale`` (each once), and the stored prerequisites
     that are still missing (a figure that needs one lists its runs only once it exists in
-    ``store``, where the figures look prerequisites up)."""
+    ``store``, where the figures look prerequisites up). The figures that need no run at
+    ``scale`` are appended to ``empty`` (``paper/figure``) if given."""
     scales.check(scale)
     store = store if store is not None else Store()
     chosen = [f for f in figures().values()
@@ -99,31 +103,12 @@ def plan(scale: str, store: Store | None = None, *, paper: str | None = None,
             needed = Planned(fig.paper, fig.name, error.config)
             missing.setdefault(needed.key, needed)
             continue
+        if not configs and empty is not None:
+            empty.append(f"{fig.paper}/{fig.name}")
         for config in configs:
             entry = Planned(fig.paper, fig.name, config)
             planned.setdefault(entry.key, entry)
     return list(planned.values()), list(missing.values())
-
-
-def estimate(todo: list[Planned], store: Store) -> pd.Series:
-    """Seconds per run (training and measurement), from the stored runs most like it: same run
-    type, and the most config fields in common; NaN where no run of its type is stored."""
-    index = store.index()
-    if index.empty:
-        return pd.Series(float("nan"), index=[p.key for p in todo])
-    cost = index.seconds.astype(float).fillna(0) + index.measure_seconds.astype(float).fillna(0)
-    fields = [c for c in index.columns if c not in ("key", "type", "paper", "status", "steps", "sfo", "seconds",
-                                                      "measure_seconds")]
-    guesses = {}
-    for entry in todo:
-        flat = index_fields(entry.config)
-        same = index.type == type(entry.config).__name__
-        if not same.any():
-            guesses[entry.key] = float("nan")
-            continue
-        shared = sum((index.loc[same, c].astype(str) == str(flat[c])) for c in fields if c in flat)
-        guesses[entry.key] = float(cost[same][shared == shared.max()].mean())
-    return pd.Series(guesses)
 
 
 def _label(entry: Planned) -> str:
@@ -143,7 +128,7 @@ def longest_first(todo: list[Planned], seconds: pd.Series) -> list[Planned]:
 
 class SweepBar:
     """The sweep's progress bar: runs done, the estimated CPU-hours left and the estimated time
-    to the end, from every run's estimated seconds (:func:`estimate`) less the time the runs in
+    to the end, from every run's estimated seconds (:func:`critbatch.estimates.cpu_seconds`) less the time the runs in
     flight have been running, the queue started longest-first on ``workers`` (``None``: a Ray
     cluster, whose size the bar does not know, so no ETA)."""
 
@@ -223,7 +208,8 @@ def _pool(queue: list[Planned], store: Store, workers: int, options: dict, bar: 
     what each worker runs. Returns the runs in flight when a worker died (the pool is lost with
     it); the queue keeps the runs not started."""
     context = multiprocessing.get_context("spawn")
-    with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_exit_with,
+                                     initargs=(os.getpid(),)) as pool:
         flying: dict[futures.Future, Planned] = {}
         while queue or flying:
             while queue and len(flying) < workers:
@@ -262,8 +248,11 @@ def _ray(todo: list[Planned], store: Store, options: dict, bar: SweepBar, *, add
     """Each run a Ray task; the driver saves what comes back."""
     import ray
 
+    if address not in (None, "auto"):
+        _reachable(address)
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    _fits(cpus, gpus, [node["Resources"] for node in ray.nodes() if node["Alive"]])
     task = ray.remote(max_retries=retries, retry_exceptions=False)(_train_remotely)
     pending = {task.options(num_cpus=cpus, num_gpus=gpus).remote(entry.config, progress=False, **options): entry
                for entry in todo}
@@ -276,6 +265,36 @@ def _ray(todo: list[Planned], store: Store, options: dict, bar: SweepBar, *, add
         bar.finish(entry)
 
 
+def _reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail at once, in one line, where ``host:port`` does not answer (Ray would retry for minutes)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except (OSError, ValueError) as error:
+        raise ValueError(f"--address {address}: no Ray cluster answers there ({error}); start one with `ray start "
+                         "--head` on that host, or give its host:port (or 'auto' on a node of the cluster)") from None
+
+
+def _fits(cpus: float, gpus: float, nodes: list[dict]) -> None:
+    """Fail where no node has ``cpus`` CPUs and ``gpus`` GPUs: Ray would wait for one forever."""
+    if not any(n.get("CPU", 0) >= cpus and n.get("GPU", 0) >= gpus for n in nodes):
+        most = ", ".join(f"{n.get('CPU', 0):g} CPUs and {n.get('GPU', 0):g} GPUs" for n in nodes) or "no live node"
+        raise ValueError(f"each run asks for {cpus:g} CPUs and {gpus:g} GPUs (--cpus, --gpus) but no node of the Ray "
+                         f"cluster has them (its nodes: {most}); ask for less, or add a node that has them")
+
+
+def _exit_with(parent: int) -> None:
+    """Pool initializer: end this worker as soon as its parent (the sweep) is gone, instead of
+    finishing its run and then waiting forever for the next one (the run resumes from its checkpoint)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-the-sweep").start()
+
+
 def sweep(scale: str, store: Store | None = None, *, paper: str | None = None, figure_name: str | None = None,
           engine: str = "local", workers: int | None = None, address: str | None = None, cpus: float = 1,
           gpus: float = 0, retries: int = 2, progress: bool = True, **options) -> list[Planned]:
@@ -283,18 +302,26 @@ def sweep(scale: str, store: Store | None = None, *, paper: str | None = None, f
     first); return what was trained. ``options`` go to every run (``device``, ``data_root``, ...)."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    workers = os.cpu_count() or 1 if workers is None else validate.positive_int(workers, "workers")
+    validate.positive(cpus, "cpus")
+    validate.positive(gpus, "gpus", zero=True)
+    validate.existing_folder(options.get("data_root"), "--data-root")
     if engine == "ray" and not provenance.src_is_clean():
         raise ValueError("src/ has uncommitted changes, and Ray workers train with the code they import: commit "
                          "first (every stored result must name the commit that produced it)")
     store = store if store is not None else Store(cache_only=False)
-    workers = workers or os.cpu_count() or 1
     trained: list[Planned] = []
     while True:
         planned, prerequisites = plan(scale, store, paper=paper, figure_name=figure_name)
+        corrupt = [store.path(p.config) for p in planned if stored(p.config, store) == "corrupt"]
+        if corrupt:
+            raise CorruptResult(f"{len(corrupt)} stored results the figures need fail their checks ({corrupt[0]}"
+                                f"{' and others' if len(corrupt) > 1 else ''}); restore them from git or delete "
+                                "them, then sweep again")
         todo = prerequisites + [p for p in planned if p.config not in store]
         if not todo:
             return trained
-        seconds = estimate(todo, store)
+        seconds = estimates.cpu_seconds([p.config for p in todo], store, estimates.cpu())
         todo = longest_first(todo, seconds)
         with tqdm(total=len(todo), disable=not progress, unit="run", desc=f"sweep {scale}",
                   bar_format="{desc}: {n_fmt}/{total_fmt} runs in {elapsed}{postfix}") as line:
@@ -309,15 +336,74 @@ def sweep(scale: str, store: Store | None = None, *, paper: str | None = None, f
             return trained
 
 
+def stored(config: Any, store: Store) -> str:
+    """``"yes"`` if ``store`` holds an intact result for ``config``, ``"no"`` if none, ``"corrupt"``
+    if its file fails its checks (:class:`CorruptResult`)."""
+    if config not in store:
+        return "no"
+    try:
+        store.load(config)
+    except CorruptResult:
+        return "corrupt"
+    return "yes"
+
+
 def dry_run(scale: str, store: Store, **chosen) -> pd.DataFrame:
-    """One row per needed run: paper, figure, key, run type, stored or not, estimated seconds."""
-    planned, prerequisites = plan(scale, store, **chosen)
+    """One row per needed run: paper, figure, key, run type, whether it is stored (``yes``, ``no``
+    or ``corrupt``), whether it is a prerequisite, and the estimated seconds to train it on one
+    CPU thread and on one GPU (:mod:`critbatch.estimates`; NaN: unknown, 0 for a stored run).
+    ``attrs["empty"]`` names the chosen figures that need no run at ``scale``."""
+    empty: list[str] = []
+    planned, prerequisites = plan(scale, store, empty=empty, **chosen)
     entries = planned + prerequisites
-    todo = [p for p in entries if p.config not in store]
-    guesses = estimate(todo, store) if todo else pd.Series(dtype=float)
-    return pd.DataFrame([{"paper": p.paper, "figure": p.figure, "key": p.key, "type": type(p.config).__name__,
-                          "stored": p.config in store, "prerequisite": p in prerequisites,
-                          "estimated_seconds": guesses.get(p.key, 0.0)} for p in entries])
+    held = {p.key: stored(p.config, store) for p in entries}
+    todo = [p.config for p in entries if held[p.key] != "yes"]
+    cpu = estimates.cpu_seconds(todo, store, estimates.cpu())
+    gpu = {config_key(c): _seconds(estimates.work(c), estimates.GPU) for c in todo}
+    table = pd.DataFrame([{"paper": p.paper, "figure": p.figure, "key": p.key, "type": type(p.config).__name__,
+                          "stored": held[p.key], "prerequisite": p in prerequisites,
+                          "cpu_seconds": cpu.get(p.key, 0.0), "gpu_seconds": gpu.get(p.key, 0.0)} for p in entries],
+                        columns=["paper", "figure", "key", "type", "stored", "prerequisite", "cpu_seconds",
+                                 "gpu_seconds"])
+    table.attrs["empty"] = empty  # figures that need no run at this scale, for the report
+    return table
+
+
+def _seconds(work, device) -> float:
+    return math.nan if work is None else estimates.seconds(work, device)
+
+
+def _hours(seconds: pd.Series) -> str:
+    """Known hours, and how many runs are unknown (never 0.00 for nothing known)."""
+    unknown = int(seconds.isna().sum())
+    if unknown == len(seconds) and unknown:
+        return f"unknown for all {unknown} runs"
+    known = f"{seconds.sum() / 3600:,.2f}"
+    return known if not unknown else f"{known} + unknown for {unknown} runs"
+
+
+def report(table: pd.DataFrame, scale: str) -> str:
+    """The dry run's summary: per paper, the runs to train and their CPU-hours and GPU-hours,
+    then what the estimates assumed."""
+    todo = table[table.stored != "yes"]
+    lines = [f"{len(table)} runs needed at scale {scale}: {int((table.stored == 'yes').sum())} stored, "
+             f"{len(todo)} to train ({int((todo.stored == 'corrupt').sum())} of them corrupt in the store, "
+             f"{int(todo.prerequisite.sum())} prerequisites, whose dependent runs are listed once they exist)"]
+    for paper, runs in todo.groupby("paper"):
+        lines.append(f"  {paper}: {len(runs)} runs to train, CPU-hours {_hours(runs.cpu_seconds)} (one thread each), "
+                     f"GPU-hours {_hours(runs.gpu_seconds)}")
+    for paper in sorted(set(table.paper) - set(todo.paper)):
+        lines.append(f"  {paper}: every run stored, nothing to train")
+    if table.attrs.get("empty"):
+        lines.append(f"  figures that need no run at scale {scale}: {', '.join(table.attrs['empty'])}")
+    cpu = estimates.cpu()
+    lines.append("Estimated from each run's work at its full budget (FLOPs and operator launches per step of its "
+                 "network, examples from its budget, measurement passes; runs that stop at a target take less), "
+                 f"CPU: {cpu.source if cpu else 'unknown: no data/benchmarks/throughput-cpu.json (run benchmarks/throughput.py)'}"
+                 ", scaled by stored runs of the same network and data at the same scale where there are some; "
+                 f"GPU: {estimates.GPU.source}. Run types without a FLOP model (kernel runs) are known on the CPU "
+                 "only from a stored twin (the same config but its seed), and unknown on the GPU.")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -341,11 +427,7 @@ def main(argv: list[str] | None = None) -> int:
             table = dry_run(args.scale, store, **chosen)
             with pd.option_context("display.max_rows", None, "display.width", 200):
                 print(table.to_string(index=False))
-            todo = table[~table.stored]
-            print(f"\n{len(table)} runs needed at scale {args.scale}: {int(table.stored.sum())} stored, "
-                  f"{len(todo)} to train ({int(todo.prerequisite.sum())} prerequisites, whose dependent "
-                  f"runs are listed once they exist); estimated {todo.estimated_seconds.sum() / 3600:.2f} CPU-hours "
-                  "to train, from the stored timings of similar runs")
+            print("\n" + report(table, args.scale))
             return 0
         started = time.perf_counter()
         trained = sweep(args.scale, store, engine=args.engine, workers=args.workers, address=args.address,
@@ -353,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"trained {len(trained)} runs in {time.perf_counter() - started:.0f} s; every run the figures "
               "need is in the store")
         return 0
-    except (ValueError, MissingResult) as error:
+    except (ValueError, MissingResult, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

@@ -6,14 +6,18 @@ data loads.
 >>> positive_int(2.5, "batch_size")
 Traceback (most recent call last):
 ValueError: batch_size must be a positive integer, got 2.5 (float); give a whole number such as 2 or 3
+>>> finite({"lr": {"kind": "constant", "value": float("nan")}}, "TrainConfig")
+Traceback (most recent call last):
+ValueError: TrainConfig.lr.value is nan; give a finite number
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 from pathlib import Path
 
-__all__ = ["existing_folder", "positive_int", "seed"]
+__all__ = ["existing_folder", "finite", "positive", "positive_int", "seed"]
 
 
 def _is_int(value) -> bool:
@@ -27,6 +31,29 @@ def positive_int(value, name: str):
     hint = (f"give a whole number such as {int(value)} or {int(value) + 1}" if isinstance(value, float)
             and value >= 1 else "give an integer of at least 1")
     raise ValueError(f"{name} must be a positive integer, got {value!r} ({type(value).__name__}); {hint}")
+
+
+def positive(value, name: str, *, zero: bool = False):
+    """``value`` if it is a finite real number above 0 (or at least 0 with ``zero``)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and (
+            value > 0 or zero and value == 0):
+        return value
+    bound = "at least 0" if zero else "above 0"
+    raise ValueError(f"{name} must be a finite number {bound}, got {value!r}; give e.g. 1")
+
+
+def finite(value, name: str):
+    """``value`` if every number in it (through dicts, lists and tuples) is finite; else the
+    error names the first field that is not (``name.field.subfield``)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            finite(item, f"{name}.{key}")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            finite(item, f"{name}[{i}]")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{name} is {value}; give a finite number")
+    return value
 
 
 def seed(value, name: str = "seed"):

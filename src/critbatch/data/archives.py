@@ -66,6 +66,8 @@ class Source:
     urls: tuple[str, ...]  # base addresses, tried in order
     aliases: tuple[str, ...]  # other folder names a mirror may use
     classes: int
+    shape: tuple[int, int, int]  # one image as the loader serves it: (channels, height, width)
+    sizes: tuple[int, int]  # examples in the (training, test) split
     read: Callable[[Path, bool], tuple[np.ndarray, np.ndarray]]  # (folder, train) -> NHWC uint8, labels
 
 
@@ -96,12 +98,13 @@ def _cifar_reader(cls: type, key: bytes):
 
 def _mnist_like(name: str, cls: type, aliases: tuple[str, ...]) -> Source:
     files = tuple(map(tuple, cls.resources))
-    return Source(name, files, tuple(cls.mirrors), aliases, 10, _read_mnist)
+    return Source(name, files, tuple(cls.mirrors), aliases, 10, (1, 28, 28), (60_000, 10_000), _read_mnist)
 
 
 def _cifar(name: str, cls: type, classes: int, key: bytes, aliases: tuple[str, ...]) -> Source:
     base = cls.url.rsplit("/", 1)[0] + "/"
-    return Source(name, ((cls.filename, cls.tgz_md5),), (base,), aliases, classes, _cifar_reader(cls, key))
+    return Source(name, ((cls.filename, cls.tgz_md5),), (base,), aliases, classes, (3, 32, 32), (50_000, 10_000),
+                  _cifar_reader(cls, key))
 
 
 SOURCES: dict[str, Source] = {

@@ -74,6 +74,8 @@ from typing import Callable, Iterable
 import torch
 from torch.optim import Optimizer
 
+from .. import validate
+
 __all__ = ["ArmijoSGD", "armijo_holds", "batch_norm_statistics", "sls_skips"]
 
 RESETS = ("constant", "grow", "epoch_mean", "sls")
@@ -128,20 +130,19 @@ class ArmijoSGD(Optimizer):
                  growth: float = 2.0, frozen: Iterable[torch.Tensor] = ()):
         if not 0 < c < 1:
             raise ValueError(f"Armijo constant c must be in (0, 1), got {c}")
-        if not init_step_size > 0:
-            raise ValueError(f"init_step_size must be positive, got {init_step_size}")
+        validate.positive(init_step_size, "init_step_size")
+        validate.positive(fallback_step, "fallback_step")
         if not 0 < shrink < 1:
             raise ValueError(f"shrink must be in (0, 1), got {shrink}")
-        if max_backtracks < 1:
-            raise ValueError(f"max_backtracks must be at least 1, got {max_backtracks}")
+        validate.positive_int(max_backtracks, "max_backtracks")
         if reset not in RESETS:
             raise ValueError(f"reset must be one of {RESETS}, got {reset!r}")
         if reset != "constant" and not (steps_per_epoch and steps_per_epoch >= 1):
             raise ValueError(f"reset={reset!r} needs steps_per_epoch >= 1, got {steps_per_epoch}")
         if max_step_size is not None and not max_step_size > 0:
             raise ValueError(f"max_step_size must be positive or None, got {max_step_size}")
-        if not growth >= 1:
-            raise ValueError(f"growth must be at least 1, got {growth}")
+        if not (growth >= 1 and math.isfinite(growth)):
+            raise ValueError(f"growth must be at least 1 and finite, got {growth}")
         defaults = dict(lr=init_step_size, c=c, init_step_size=init_step_size, shrink=shrink,
                         max_backtracks=max_backtracks, fallback_step=fallback_step, reset=reset,
                         growth=growth, steps_per_epoch=steps_per_epoch, max_step_size=max_step_size)

@@ -12,7 +12,9 @@ current batch; with ``backward=True`` it also zeroes the gradients and back-prop
 ``torch.optim`` optimizers call ``closure()`` and get the usual behaviour; a line search calls
 ``closure(backward=False)`` for its trial points.
 
-Robustness. A non-finite loss ends the run with status ``"diverged"`` instead of an exception.
+Robustness. A non-finite loss, or one that grew a thousandfold (:func:`_diverged`), ends the run
+with status ``"diverged"`` instead of an exception; an unreadable checkpoint is removed with a
+warning naming it, and the run starts over.
 With a checkpoint path, the whole state (network, optimizer, batch stream, counters, log) is
 saved atomically at every evaluation, and a new call with the same config resumes from it to
 the same result as an uninterrupted run. Host syncs happen only at logging boundaries.
@@ -20,10 +22,12 @@ the same result as an uninterrupted run. Host syncs happen only at logging bound
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import platform
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -75,13 +79,18 @@ class TrainConfig:
 
     def __post_init__(self):
         validate.seed(self.seed)
+        validate.finite(dataclasses.asdict(self), "TrainConfig")
         if self.batch_size.get("kind") == "constant":
             validate.positive_int(self.batch_size.get("value"), "batch_size")
         if self.steps is None and self.epochs is None:
             raise ValueError("give a budget: steps, epochs or both")
-        if self.eval_unit not in ("epoch", "step") or self.eval_every < 1:
-            raise ValueError(f"eval_every must be >= 1 and eval_unit 'epoch' or 'step', got "
-                             f"{self.eval_every!r} {self.eval_unit!r}")
+        if self.steps is not None:
+            validate.positive_int(self.steps, "steps")
+        if self.epochs is not None:
+            validate.positive(self.epochs, "epochs")
+        validate.positive_int(self.eval_every, "eval_every")
+        if self.eval_unit not in ("epoch", "step"):
+            raise ValueError(f"eval_unit must be 'epoch' or 'step', got {self.eval_unit!r}")
         unknown = set(self.metrics) - set(measurements.known())
         if unknown:
             raise ValueError(f"unknown metrics {sorted(unknown)}; known: {', '.join(measurements.known())}")
@@ -143,6 +152,25 @@ def _stalled(config: "TrainConfig", rows: list[dict]) -> bool:
         if _better(metric, row[metric], best[metric]):
             best = row
     return rows[-1]["epoch"] - best["epoch"] >= config.patience
+
+
+#: A loss above both this many times its first logged value and :data:`DIVERGED_FLOOR` has
+#: diverged though finite (a cross-entropy starts near ln(classes), 2.3 for 10). No stored run
+#: comes near: their largest loss is 191 times its first value, 346 in all.
+DIVERGED_FACTOR = 1e3
+DIVERGED_FLOOR = 1e3
+
+
+def _diverged(rows: list[dict], row: dict) -> bool:
+    """Whether ``row`` (after ``rows``) shows a diverged run: a loss or norm that is not finite,
+    or a loss above :data:`DIVERGED_FACTOR` times its first finite value and above :data:`DIVERGED_FLOOR`."""
+    if not all(math.isfinite(v) for k, v in row.items() if k.endswith(("_loss", "_norm"))):
+        return True
+    for name in (k for k in row if k.endswith("_loss")):
+        first = next((r[name] for r in rows if math.isfinite(r.get(name, math.nan))), row[name])
+        if row[name] > max(DIVERGED_FACTOR * first, DIVERGED_FLOOR):
+            return True
+    return False
 
 
 class _Session:
@@ -278,7 +306,14 @@ def train(
     if checkpoint is not None and checkpoint.is_file():
         # Load to the CPU: RNG states must stay there; the model and the optimizer copy their
         # tensors to the parameters' device themselves.
-        session.restore(torch.load(checkpoint, map_location="cpu", weights_only=False))
+        try:
+            state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+        except Exception as error:  # torch says MemoryError, RuntimeError, EOFError, ...: it cannot resume
+            warnings.warn(f"{checkpoint}: unreadable checkpoint ({type(error).__name__}: {error}); removed, "
+                          "the run starts over", stacklevel=2)
+            checkpoint.unlink()
+        else:
+            session.restore(state)
     counters, model, optimizer, loader = session.counters, session.model, session.optimizer, session.loader
     if not counters.rows:
         counters.rows.append({**session.row(math.nan), "seconds": 0.0})
@@ -337,8 +372,7 @@ def train(
         counters.seconds += time.perf_counter() - started  # training time, measurements excluded
         if bool(finite):
             row = session.row(batch_loss.item() / examples_since)
-            losses = [v for k, v in row.items() if k.endswith(("_loss", "_norm"))]
-            counters.status = ("diverged" if not all(map(math.isfinite, losses))
+            counters.status = ("diverged" if _diverged(counters.rows, row)
                                else "reached" if _reached(config.stop, row) else None)
             if counters.status is None and _stalled(config, counters.rows + [row]):
                 counters.status = "stalled"
