@@ -13,6 +13,7 @@ from critbatch.runs import register
 class CrashOnce:
     marker: str  # a file: the first attempt creates it, then kills its process
     value: int = 0
+    seed: int = 0  # runs that differ only here are twins to the sweep's estimates
 
 
 def train(config: CrashOnce, **options) -> tuple[pd.DataFrame, dict]:

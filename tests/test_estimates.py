@@ -58,6 +58,6 @@ def test_nothing_known_is_unknown_not_zero(tmp_path):
 def test_the_dry_run_says_which_figures_need_no_run(monkeypatch):
     from critbatch import sweep
 
-    monkeypatch.setitem(sweep._FIGURES, ("emptytest", "fig"), sweep.Figure("emptytest", "fig", lambda s, st: []))
+    monkeypatch.setattr(sweep, "figures", lambda: {("emptytest", "fig"): sweep.Figure("emptytest", "fig", lambda s: [])})
     table = sweep.dry_run("paper", Store(cache_only=True), paper="emptytest")
     assert table.empty and "figures that need no run at scale paper: emptytest/fig" in sweep.report(table, "paper")

@@ -85,8 +85,8 @@ def test_a_corrupt_stored_result_is_not_stored_for_the_dry_run_and_stops_the_swe
     marker = tmp_path / "marker"
     marker.write_text("no crash")
     configs = [CrashOnce(str(marker), i) for i in range(2)]
-    monkeypatch.setitem(sweeps._FIGURES, ("corrupttest", "fig"),
-                        sweeps.Figure("corrupttest", "fig", lambda scale, store: configs))
+    monkeypatch.setattr(sweeps, "figures", lambda: {("corrupttest", "fig"): sweeps.Figure(
+        "corrupttest", "fig", lambda scale: configs)})
     store = Store(tmp_path / "results", cache_only=False)
     sweeps.sweep("smoke", store, paper="corrupttest", workers=1, progress=False)
     damaged = store.path(configs[1])

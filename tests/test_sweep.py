@@ -115,11 +115,11 @@ def test_runs_start_longest_first_and_those_without_an_estimate_before_all(tmp_p
 
 
 def test_a_sweep_starts_its_runs_longest_first_from_the_stored_timings(tmp_path, monkeypatch):
-    """The estimates come from the stored runs most like each one (here: the same value)."""
+    """The estimates come from the stored runs identical but for their seed."""
     store = Store(tmp_path / "results", cache_only=False)
     log = pd.DataFrame({"step": [0], "train_loss": [1.0]})
     for value, seconds, measure in ((0, 5.0, 1.0), (1, 50.0, 30.0), (2, 60.0, 0.0)):
-        store.save(CrashOnce(str(tmp_path / f"stored-{value}"), value), log,
+        store.save(CrashOnce(str(tmp_path / f"marker-{value}"), value, seed=1), log,
                    {"status": "budget", "seconds": seconds, "measure_seconds": measure})
     todo = crash_runs(tmp_path, range(3))
     monkeypatch.setattr(sweeps, "figures", lambda: {("crashtest", "fig"): sweeps.Figure(
