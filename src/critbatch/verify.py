@@ -118,6 +118,20 @@ def choose(store: Store, sample: int, seed: int, per_type: bool) -> list[str]:
     return chosen + random.Random(seed).sample(rest, min(sample, len(rest)))
 
 
+def machine() -> dict:
+    """What this check ran on: the CPU model (reduction order, and so the last bits, can differ
+    between CPU models), torch and Python."""
+    import platform
+
+    import torch
+
+    info = Path("/proc/cpuinfo")
+    lines = info.read_text().splitlines() if info.exists() else []
+    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")),
+                 platform.processor())
+    return {"cpu": model or "unknown", "torch": torch.__version__, "python": platform.python_version()}
+
+
 def main(args) -> int:
     from .sweep import figures
 
@@ -128,5 +142,6 @@ def main(args) -> int:
     with pd.option_context("display.max_colwidth", None, "display.width", None):
         print(table.to_string(index=False))
     if args.out:
-        Path(args.out).write_text(table.to_json(orient="records", indent=1) + "\n")
+        Path(args.out).write_text(json.dumps({"machine": machine(), "runs": json.loads(table.to_json(orient="records"))},
+                                             indent=1) + "\n")
     return 0 if table.identical.all() else 1
