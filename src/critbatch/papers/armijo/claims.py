@@ -29,15 +29,16 @@ from critbatch.analysis.verdicts import DERIVED, PAPER, QUESTION, Claim, Claims
 
 from . import quoted, theory
 
-__all__ = ["BEST_C", "CONVEX", "CRITICAL_GROWS", "DROP", "FALLS", "FEWEST", "FIT", "FLOAT64_LARGE", "FLOAT64_REACHES",
+__all__ = ["BEST_C", "BEST_C_TO_TARGET", "CONVEX", "CRITICAL_GROWS", "DROP", "FALLS", "FEWEST", "FIT", "FLOAT64_LARGE", "FLOAT64_REACHES",
            "FROZEN_CALMER", "FROZEN_FEWER_DROPS", "FROZEN_SAME_STEPS", "INSIDE", "LARGE_STEP", "STEPS_FALL",
-           "average", "critical_batch_sizes", "jumpiness", "jumps", "measure", "precision_ends", "round_off_claims",
+           "average", "critical_batch_sizes", "jumpiness", "jumps", "measure", "precision_ends", "reach_step_size_claims", "round_off_claims",
            "step_size_claims", "sweep_claims", "trial_bn_claims", "two_target_claims", "unfinished", "fewest_claims",
            "fit_error", "inside_minus_ends", "largest_change", "largest_excess", "least_work_margin"]
 
 ARMIJO = "SGD+Armijo"
 UNTUNED = ("the baselines keep the arXiv-era code's constant learning rates at every batch size (untuned per b); "
-           "a comparison with tuned learning rates is still to come")
+           "tuning can only lower their steps (their rate is on any grid), so a failure here stands against tuned "
+           "baselines, a success would not")
 CHECK_WHY = "K(b) is read at checks, so each value is late by up to one check interval"
 
 FALLS = Claim(
@@ -86,6 +87,12 @@ BEST_C = Claim(
     "by one more check", quoted="c ≈ 0.1",
     chosen="the window 0.05 to 0.1 around the paper's 'c ≈ 0.1' is ours; the second check of resolution was added "
     "after seeing c = 0.05 miss the MNIST target by 0.0001 at epoch 2 and reach it two epochs later")
+
+BEST_C_TO_TARGET = Claim(
+    "best c, to the target", BEST_C.statement, BEST_C.source, PAPER,
+    "fewest steps with c in [0.05, 0.1] minus the fewest with another c, in check intervals", "<", 0.0,
+    resolution=1.0, resolution_why=CHECK_WHY, quoted="c ≈ 0.1",
+    chosen="the window 0.05 to 0.1 around the paper's 'c ≈ 0.1' is ours")
 
 #: The round-off test: accepted steps "stay large" when each run's last logged stretch has a
 #: median at least this (the float32 runs at b = 4 end near 1e-10, those at b = 8 near 0.1).
@@ -272,21 +279,45 @@ def two_target_claims(looser: pd.DataFrame, stricter: pd.DataFrame, setting: str
 
 
 def step_size_claims(runs: dict, target: float, setting: str, data: str) -> tuple[Claims, pd.DataFrame]:
-    """Per Armijo constant c (``runs``: {c: Result}, one seed): the median accepted step and the
-    steps to training accuracy ``target``; and the two claims about them."""
+    """Per Armijo constant c (``runs``: {c: Result}, one seed, the substitute's): the median
+    accepted step and the steps to training accuracy ``target``; and the two claims about them."""
     table = pd.DataFrame({c: {"median step": float(np.median(_steps_taken(r))),
                               "steps to target": getattr(first_reach(r.log, "train_acc", at_least=target), "step",
                                                          math.nan),
                               "check": float(r.log.step.diff().median())}
                           for c, r in runs.items()}).T.rename_axis("c")
     seed = next(iter(runs.values())).config.seed
+    fall, best = _step_size_quantities(table)
+    return Claims.of([STEPS_FALL.decide({seed: fall}, setting=setting, data=data),
+                      BEST_C.decide({seed: best}, setting=setting, data=data)]), table
+
+
+def _step_size_quantities(table: pd.DataFrame) -> tuple[float, float]:
+    """STEPS_FALL's and BEST_C's quantities on a table per c (its index, ascending): the largest
+    ratio of the median step at the next c to this c's, and the fewest steps (in check
+    intervals; never reached: infinitely many) with c in [0.05, 0.1] minus the fewest with another c."""
     median = table["median step"].to_numpy()
-    steps = (table["steps to target"] / table.check).fillna(np.inf)  # never reached: infinitely many
+    steps = (table["steps to target"] / table.check).fillna(np.inf)
     moderate = (table.index >= 0.05) & (table.index <= 0.1)
-    with np.errstate(invalid="ignore"):
-        best = steps[moderate].min() - steps[~moderate].min()  # NaN when no c reached the target
-    return Claims.of([STEPS_FALL.decide({seed: float(np.max(median[1:] / median[:-1]))}, setting=setting, data=data),
-                      BEST_C.decide({seed: float(best)}, setting=setting, data=data)]), table
+    with np.errstate(invalid="ignore"):  # NaN when no c reached the target
+        return float(np.max(median[1:] / median[:-1])), float(steps[moderate].min() - steps[~moderate].min())
+
+
+def reach_step_size_claims(runs: dict, target: float, setting: str, data: str) -> tuple[Claims, pd.DataFrame]:
+    """Per Armijo constant c (``runs``: {c: [Result over seeds]}, each stopping at training
+    accuracy ``target``): the median accepted step up to the stop and the steps to ``target``
+    per run, their mean and range over seeds, and the two claims decided per seed."""
+    per_run = pd.DataFrame([{"c": c, "seed": r.config.seed, "median step": float(np.median(_steps_taken(r))),
+                             "steps to target": getattr(first_reach(r.log, "train_acc", at_least=target), "step",
+                                                        math.nan),
+                             "check": float(r.config.eval_every)}
+                            for c, results in runs.items() for r in results])
+    table = mean_and_range(per_run, "c", ["median step", "steps to target", "check"], strict=True, sort=True)
+    seeds = {int(s): _step_size_quantities(rows.set_index("c").sort_index()) for s, rows in per_run.groupby("seed")}
+    fall, best = _step_size_quantities(table)
+    return Claims.of([STEPS_FALL.decide({s: q[0] for s, q in seeds.items()}, fall, setting=setting, data=data),
+                      BEST_C_TO_TARGET.decide({s: q[1] for s, q in seeds.items()}, best, setting=setting,
+                                              data=data)]), table
 
 
 def _steps_taken(result) -> np.ndarray:

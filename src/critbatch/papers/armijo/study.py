@@ -157,32 +157,12 @@ def sweep_runs(scale: str, seed: int = 0, setting: str = "mnist") -> dict[tuple[
     return {(name, b): _reach_runs(name, b, settings, seed) for name in OPTIMIZERS for b in settings["batch_sizes"]}
 
 
-#: The fine runs: checked four times as often as the MNIST sweep (to a sixteenth of an epoch,
-#: where the sweep's flat tail of K(b) and its N(b) near the minimum differ by less than a
-#: quarter), over three seeds, from b = 2^3 (at 2^2 SGD+Armijo collapses in float32 and never
-#: reaches the target at any cadence: the round-off test).
-FINE = {"checks_per_epoch": 16, "seeds": 3, "from_b": 8}
-
-
-def _fine(scale: str) -> dict:
-    return _mnist(scale) | {"checks_per_epoch": FINE["checks_per_epoch"],
-                            "seeds": scales.pick(scale, smoke=1, reduced=FINE["seeds"], paper=FINE["seeds"])}
-
-
-def fine_sweep_runs(scale: str, seed: int = 0) -> dict[tuple[str, int], list[TrainConfig]]:
-    """SGD+Armijo's MNIST sweep (:func:`sweep_runs`) again with the checks and seeds of
-    :data:`FINE`: {("SGD+Armijo", b): runs over seeds}, on which its Theorem 3.2/3.3 claims are decided."""
-    settings = _fine(scale)
-    return {("SGD+Armijo", b): _reach_runs("SGD+Armijo", b, settings, seed)
-            for b in settings["batch_sizes"] if b >= FINE["from_b"]}
-
-
-def fine_step_size_runs(scale: str, seed: int = 0) -> dict[float, list[TrainConfig]]:
+def reach_step_size_runs(scale: str, seed: int = 0) -> dict[float, list[TrainConfig]]:
     """{c: runs over seeds}: SGD+Armijo with each Armijo constant of :func:`step_size_runs` at its
-    batch size, stopping at the target as :func:`fine_sweep_runs` (c = 0.05 is that sweep's run)."""
-    settings = _fine(scale)
+    batch size, stopping at the target as the MNIST sweep does (:func:`sweep_runs`: checked every
+    quarter epoch; c = 0.05 is the sweep's run)."""
     b = _curve_settings(scale, "mnist")[1]
-    return {c: _reach_runs("SGD+Armijo", b, settings, seed, options={"c": c}) for c in ARMIJO_CONSTANTS}
+    return {c: _reach_runs("SGD+Armijo", b, _mnist(scale), seed, options={"c": c}) for c in ARMIJO_CONSTANTS}
 
 
 CURVE_METRICS = ("train_loss", "train_acc", "test_acc")
@@ -203,7 +183,7 @@ def curve_runs(scale: str, seed: int = 0, setting: str = "mnist") -> dict[str, T
 
 def step_size_runs(scale: str, seed: int = 0, setting: str = "mnist") -> dict[float, TrainConfig]:
     """SGD+Armijo with several Armijo constants c, as :func:`curve_runs` (c = 0.05 is its run): one
-    seed, drawn in the figure (its claims are decided on :func:`fine_step_size_runs`)."""
+    seed, drawn in the figure (its claims are decided on :func:`reach_step_size_runs`)."""
     settings, b = _curve_settings(scale, setting)
     return {c: _config("SGD+Armijo", b, settings, seed, options={"c": c}, metrics=CURVE_METRICS)
             for c in ARMIJO_CONSTANTS}
@@ -303,9 +283,8 @@ def cifar_settings(scale: str) -> tuple[str, ...]:
 
 
 def mnist_sweep_runs(scale: str, seed: int = 0) -> dict:
-    """The MNIST sweep (:func:`sweep_runs`) and SGD+Armijo's fine one (:func:`fine_sweep_runs`),
-    for the chapter's table: {"sweep": ..., "fine": ...}."""
-    return {"sweep": sweep_runs(scale, seed, "mnist"), "fine": fine_sweep_runs(scale, seed)}
+    """The MNIST sweep (:func:`sweep_runs`), for the chapter's table."""
+    return sweep_runs(scale, seed, "mnist")
 
 
 def cifar_sweep_runs(scale: str, seed: int = 0) -> dict:
@@ -330,13 +309,15 @@ def cifar_steps_sfo(loaded: dict, scale: str, seed: int = 0, **options) -> Resul
 
 @dataclass(frozen=True)
 class StepSizes:
-    """SGD+Armijo for several Armijo constants c (:func:`step_size_runs`)."""
+    """SGD+Armijo for several Armijo constants c (:func:`step_size_runs`; on MNIST the claims and
+    the table come from :func:`reach_step_size_runs`, ``reach``)."""
 
     runs: dict  # c -> result
     target: float  # the training accuracy at which the steps needed per c are read
     batch_size: int
     substitute: str | None  # what the runs train on instead of the paper's data (None: the paper's own)
-    table: pd.DataFrame  # per c: median accepted step, steps to the target, check interval
+    table: pd.DataFrame  # per c: median accepted step, steps to the target, check interval (MNIST: mean and range)
+    reach: dict | None = None  # c -> results over seeds, each stopping at the target (MNIST)
 
 
 @dataclass(frozen=True)
@@ -361,13 +342,17 @@ def _step_sizes(runs: dict, scale: str, setting: str) -> tuple[StepSizes, Claims
 
 
 def mnist_step_size_runs(scale: str, seed: int = 0) -> dict:
-    """{"traces": :func:`step_size_runs`, "reach": :func:`fine_step_size_runs`}, for the chapter's table."""
-    return {"traces": step_size_runs(scale, seed), "reach": fine_step_size_runs(scale, seed)}
+    """{"traces": :func:`step_size_runs`, "reach": :func:`reach_step_size_runs`}, for the chapter's table."""
+    return {"traces": step_size_runs(scale, seed), "reach": reach_step_size_runs(scale, seed)}
 
 
 def step_sizes(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
-    """The MNIST step-size runs (:func:`step_size_runs`) with their claims."""
-    return Result(*_step_sizes(loaded, scale, "mnist"))
+    """The MNIST step-size runs: the traces of :func:`step_size_runs`, and the claims decided per
+    seed on :func:`reach_step_size_runs`."""
+    target, b = targets(scale)[0], _curve_settings(scale, "mnist")[1]
+    claims, table = measured.reach_step_size_claims(loaded["reach"], target, f"{trained_on(scale)}, b = {b}, to the "
+                                                    "target", data_label(scale))
+    return Result(StepSizes(loaded["traces"], target, b, substitute(scale), table, loaded["reach"]), claims)
 
 
 def curves(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
