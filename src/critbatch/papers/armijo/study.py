@@ -225,6 +225,11 @@ class Sweep:
         return (armijo.computations - armijo.steps) / armijo.steps
 
     @property
+    def critical_tied(self) -> pd.Series:
+        """Per optimizer, the batch sizes tied for the lowest mean N(b) (:func:`claims.critical_range`)."""
+        return measured.critical_ranges(self.table)
+
+    @property
     def critical_by_target(self) -> pd.DataFrame:
         """Each optimizer's critical batch size at both targets."""
         return pd.DataFrame({f"critical batch size, accuracy {t}": measured.critical_batch_sizes(table)
