@@ -16,7 +16,7 @@ normalisation, no weight decay except AdamW's default 0.01; RMSProp, absent from
 takes the TMLR code's 1e-3.
 
 Each figure of the chapter's table (:mod:`.chapter`) declares its runs here (:func:`sweep_runs`,
-:func:`step_size_runs`, :func:`curve_runs`, :func:`round_off_runs`, :func:`trial_bn_runs`) and
+:func:`step_size_runs` with :func:`reach_step_size_runs`, :func:`curve_runs`, :func:`round_off_runs`, :func:`trial_bn_runs`) and
 measures them, once loaded, with one function that returns a :class:`critbatch.chapters.Result`:
 :func:`steps_sfo` (the sweep: K(b), N(b), critical batch sizes, the fit, function computations,
 two targets), :func:`cifar_steps_sfo`, :func:`step_sizes`, :func:`curves`,
@@ -52,11 +52,12 @@ from critbatch.train import TrainConfig
 from . import claims as measured
 from . import theory
 
-__all__ = ["BATCH_SIZES", "OPTIMIZERS", "PAPER_SETTINGS", "SETTINGS", "SUBSTITUTE", "TARGETS", "Curves",
-           "OpenQuestions", "StepSizes", "Sweep", "cifar_curve_runs", "cifar_settings", "cifar_step_sizes_curves",
-           "cifar_steps_sfo", "cifar_sweep_runs", "curve_runs", "curves", "data_label", "mnist_sweep_runs",
-           "open_question_runs", "open_questions", "read_sweep", "round_off_runs", "step_size_runs", "step_sizes",
-           "steps_sfo", "substitute", "sweep_runs", "targets", "trained_on", "trial_bn_runs"]
+__all__ = ["ARMIJO_CONSTANTS", "BATCH_SIZES", "OPTIMIZERS", "PAPER_SETTINGS", "SETTINGS", "SUBSTITUTE", "TARGETS",
+           "Curves", "OpenQuestions", "StepSizes", "Sweep", "cifar_curve_runs", "cifar_settings",
+           "cifar_step_sizes_curves", "cifar_steps_sfo", "cifar_sweep_runs", "curve_runs", "curves", "data_label",
+           "mnist_step_size_runs", "mnist_sweep_runs", "open_question_runs", "open_questions", "reach_step_size_runs",
+           "read_sweep", "round_off_runs", "step_size_runs", "step_sizes", "steps_sfo", "substitute", "sweep_runs",
+           "targets", "trained_on", "trial_bn_runs"]
 
 PAPER = "armijo"
 
