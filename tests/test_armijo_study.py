@@ -47,6 +47,15 @@ def test_curves_share_the_armijo_run_of_the_step_sizes():
     assert curves["Adam"].batch_size["value"] == 128 and curves["Adam"].epochs == 20
 
 
+def test_step_size_runs_to_the_target_are_the_sweeps():
+    """Each Armijo constant at b = 128, stopping at the target as the sweep does; c = 0.05 is the sweep's run."""
+    sweep, reach = armijo_study.sweep_runs("reduced"), armijo_study.reach_step_size_runs("reduced")
+    assert sorted(reach) == [0.01, 0.05, 0.1, 0.2, 0.3] and reach[0.05] == sweep["SGD+Armijo", 128]
+    run = reach[0.2][1]
+    assert dataclasses.replace(run, optimizer={**run.optimizer, "c": 0.05}) == sweep["SGD+Armijo", 128][1]
+    assert len(CHAPTER["mnist-step-sizes"].configs("reduced")) == 5 + 5 * 3
+
+
 def result(steps: int, acc_at_end: float, seed: int = 0, failed: int | None = None, b: int = 1,
            check: int = 10) -> Result:
     log = {"step": [0, steps // 2, steps], "sfo": [0, b * steps // 2, b * steps], "train_acc": [0.1, 0.5, acc_at_end]}
@@ -139,7 +148,10 @@ def test_fit_and_fewest_claims():
     exact = sfo.steps(b, c1=40.0, c2=3.0, eps=1.0)  # b* = 6; measured: 8
     runs = measured({"SGD+Armijo": exact.round().astype(int), "SGD": (2 * exact).astype(int)})
     table = armijo_claims.average(runs)
-    assert armijo_claims.fit_error(table, "SGD+Armijo") == pytest.approx(np.log2(8 / 6), abs=0.05)
+    # N = 640, 512, 788, 1412: b = 4 and 16 within one check of examples (32 * 10) of b = 8's, so b* is 4 to 16
+    assert armijo_claims.critical_range(table, "SGD+Armijo") == (4, 16) and armijo_claims.critical_ranges(
+        table).to_dict() == {"SGD+Armijo": "4 to 16", "SGD": "4 to 8"}
+    assert armijo_claims.fit_error(table, "SGD+Armijo") == 0  # the fitted 6 is inside the range
     assert verdicts(armijo_claims.sweep_claims(runs, "toy", "real"))["fit", "toy, SGD+Armijo"] == REPRODUCED
     assert armijo_claims.fewest_claims(runs, "toy", "real").decisions[0].verdict == REPRODUCED
     # 10% failed trials push SGD+Armijo's computations 5 checks above SGD's steps at b = 4
@@ -166,6 +178,10 @@ def test_two_target_claims_need_more_than_one_grid_point():
     assert verdict(stricter(32, 8)).verdict == INCONCLUSIVE  # one seed moves, the other does not
     assert verdict(stricter(4, 4)).verdict == INCONCLUSIVE  # 8 -> 4: within the grid point
     assert verdict(looser).seeds == {0: 0.0, 1: 0.0}
+    # N(32) within one check of examples of N(8) at the stricter target: b* is 8 to 32, overlapping 8: no move
+    tied = looser.copy()
+    tied.loc[tied.b == 32, "sfo"] = tied.loc[tied.b == 8, "sfo"].to_numpy() + 300
+    assert verdict(tied).seeds == {0: 0.0, 1: 0.0} and verdict(tied).verdict == INCONCLUSIVE
 
 
 def step_size_run(sizes, accs, seed=0):
@@ -186,6 +202,26 @@ def test_step_size_claims():
         REPRODUCED, INCONCLUSIVE]
     runs[0.2] = step_size_run(0.75, [0.1, 0.5, 0.6, 0.7, 0.98])  # 0.75 after 0.5: the steps grow with c
     assert armijo_claims.step_size_claims(runs, 0.97, "toy", "real")[0].decisions[0].verdict == NOT_REPRODUCED
+
+
+def test_reach_step_size_claims_per_seed():
+    def runs(*per_seed):  # per seed: {c: (median step, steps to the target)}, checked every 10 steps
+        return {c: [checked_every_10(step_size_run(seeds[c][0], [0.1] + [0.5] * (seeds[c][1] // 10 - 1) + [0.98],
+                                                   seed=s)) for s, seeds in enumerate(per_seed)] for c in per_seed[0]}
+
+    def checked_every_10(run):
+        return dataclasses.replace(run, config=dataclasses.replace(run.config, eval_every=10, eval_unit="step"))
+
+    moderate_first = {0.01: (4.0, 40), 0.05: (2.0, 20), 0.1: (1.0, 20), 0.3: (0.5, 40)}
+    claims, table = armijo_claims.reach_step_size_claims(runs(moderate_first, moderate_first), 0.97, "toy", "real")
+    assert [d.verdict for d in claims] == [REPRODUCED, REPRODUCED] and claims.decisions[1].seeds == {0: -2, 1: -2}
+    assert table["steps to target"].tolist() == [40, 20, 20, 40] and table.check.tolist() == [10.0] * 4
+    one_check = {**moderate_first, 0.01: (4.0, 30)}  # c = 0.01 one check behind: a tie on that seed
+    assert [d.verdict for d in armijo_claims.reach_step_size_claims(runs(moderate_first, one_check), 0.97, "toy",
+                                                                    "real")[0]] == [REPRODUCED, INCONCLUSIVE]
+    small_c_first = {0.01: (4.0, 10), 0.05: (2.0, 30), 0.1: (1.0, 30), 0.3: (1.5, 40)}  # the step grows to c = 0.3
+    assert [d.verdict for d in armijo_claims.reach_step_size_claims(runs(small_c_first, small_c_first), 0.97, "toy",
+                                                                    "real")[0]] == [NOT_REPRODUCED, NOT_REPRODUCED]
 
 
 def test_read_sweep_gathers_the_sections_results():

@@ -13,7 +13,7 @@ CHAPTER = Chapter("armijo", "1. SGD with an Armijo line search", figures=(
     Figure("mnist-steps-sfo", partial(study.steps_sfo, parts=("shape",)), study.mnist_sweep_runs),
     Figure("mnist-evaluations", partial(study.steps_sfo, parts=("fewest",)), study.mnist_sweep_runs),
     Figure("mnist-two-targets", partial(study.steps_sfo, parts=("two targets",)), study.mnist_sweep_runs),
-    Figure("mnist-step-sizes", study.step_sizes, study.step_size_runs),
+    Figure("mnist-step-sizes", study.step_sizes, study.mnist_step_size_runs),
     Figure("mnist-training-curves", study.curves, study.curve_runs),
     Figure("cifar-steps-sfo", study.cifar_steps_sfo, study.cifar_sweep_runs, data=SUBSTITUTE),
     Figure("cifar-step-sizes-curves", study.cifar_step_sizes_curves, study.cifar_curve_runs, data=SUBSTITUTE),

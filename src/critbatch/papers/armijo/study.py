@@ -16,7 +16,7 @@ normalisation, no weight decay except AdamW's default 0.01; RMSProp, absent from
 takes the TMLR code's 1e-3.
 
 Each figure of the chapter's table (:mod:`.chapter`) declares its runs here (:func:`sweep_runs`,
-:func:`step_size_runs`, :func:`curve_runs`, :func:`round_off_runs`, :func:`trial_bn_runs`) and
+:func:`step_size_runs` with :func:`reach_step_size_runs`, :func:`curve_runs`, :func:`round_off_runs`, :func:`trial_bn_runs`) and
 measures them, once loaded, with one function that returns a :class:`critbatch.chapters.Result`:
 :func:`steps_sfo` (the sweep: K(b), N(b), critical batch sizes, the fit, function computations,
 two targets), :func:`cifar_steps_sfo`, :func:`step_sizes`, :func:`curves`,
@@ -52,11 +52,12 @@ from critbatch.train import TrainConfig
 from . import claims as measured
 from . import theory
 
-__all__ = ["BATCH_SIZES", "OPTIMIZERS", "PAPER_SETTINGS", "SETTINGS", "SUBSTITUTE", "TARGETS", "Curves",
-           "OpenQuestions", "StepSizes", "Sweep", "cifar_curve_runs", "cifar_settings", "cifar_step_sizes_curves",
-           "cifar_steps_sfo", "cifar_sweep_runs", "curve_runs", "curves", "data_label", "mnist_sweep_runs",
-           "open_question_runs", "open_questions", "read_sweep", "round_off_runs", "step_size_runs", "step_sizes",
-           "steps_sfo", "substitute", "sweep_runs", "targets", "trained_on", "trial_bn_runs"]
+__all__ = ["ARMIJO_CONSTANTS", "BATCH_SIZES", "OPTIMIZERS", "PAPER_SETTINGS", "SETTINGS", "SUBSTITUTE", "TARGETS",
+           "Curves", "OpenQuestions", "StepSizes", "Sweep", "cifar_curve_runs", "cifar_settings",
+           "cifar_step_sizes_curves", "cifar_steps_sfo", "cifar_sweep_runs", "curve_runs", "curves", "data_label",
+           "mnist_step_size_runs", "mnist_sweep_runs", "open_question_runs", "open_questions", "reach_step_size_runs",
+           "read_sweep", "round_off_runs", "step_size_runs", "step_sizes", "steps_sfo", "substitute", "sweep_runs",
+           "targets", "trained_on", "trial_bn_runs"]
 
 PAPER = "armijo"
 
@@ -139,20 +140,35 @@ def _config(name: str, b: int, settings: dict, seed: int, options: dict | None =
                        epochs=settings["epochs"], train_subset=settings["train_subset"], **changes)
 
 
+def _reach_runs(name: str, b: int, settings: dict, seed: int, options: dict | None = None) -> list[TrainConfig]:
+    """``name`` at batch size ``b`` over the seeds of ``settings``, each stopping at the accuracy
+    target (checked ``settings["checks_per_epoch"]`` times an epoch) or when the patience runs out."""
+    n = settings["train_subset"] or TRAIN_SIZES[settings["dataset"]]
+    stop = {"metric": "train_acc", "target": settings["targets"][0]}
+    return [_config(name, b, settings, s, options, stop=stop, patience=settings["patience"],
+                    metrics=("train_loss", "train_acc"), eval_unit="step",
+                    eval_every=math.ceil(n / b / settings["checks_per_epoch"]))
+            for s in range(seed, seed + settings["seeds"])]
+
+
 def sweep_runs(scale: str, seed: int = 0, setting: str = "mnist") -> dict[tuple[str, int], list[TrainConfig]]:
     """{(optimizer, b): runs over seeds}, each stopping at the accuracy target (checked every
     quarter epoch on MNIST, every half epoch on the conv nets) or after the patience runs out."""
     settings = _setting(setting, scale)
-    n = settings["train_subset"] or TRAIN_SIZES[settings["dataset"]]
-    stop = {"metric": "train_acc", "target": settings["targets"][0]}
-    return {(name, b): [_config(name, b, settings, s, stop=stop, patience=settings["patience"],
-                                metrics=("train_loss", "train_acc"), eval_unit="step",
-                                eval_every=math.ceil(n / b / settings["checks_per_epoch"]))
-                        for s in range(seed, seed + settings["seeds"])]
-            for name in OPTIMIZERS for b in settings["batch_sizes"]}
+    return {(name, b): _reach_runs(name, b, settings, seed) for name in OPTIMIZERS for b in settings["batch_sizes"]}
+
+
+def reach_step_size_runs(scale: str, seed: int = 0) -> dict[float, list[TrainConfig]]:
+    """{c: runs over seeds}: SGD+Armijo with each Armijo constant of :func:`step_size_runs` at its
+    batch size, stopping at the target as the MNIST sweep does (:func:`sweep_runs`: checked every
+    quarter epoch; c = 0.05 is the sweep's run)."""
+    b = _curve_settings(scale, "mnist")[1]
+    return {c: _reach_runs("SGD+Armijo", b, _mnist(scale), seed, options={"c": c}) for c in ARMIJO_CONSTANTS}
 
 
 CURVE_METRICS = ("train_loss", "train_acc", "test_acc")
+#: The Armijo constants of the step-size figures (the rebuttal's range; 0.05 is the paper's).
+ARMIJO_CONSTANTS = (0.01, 0.05, 0.1, 0.2, 0.3)
 
 
 def _curve_settings(scale: str, setting: str) -> tuple[dict, int]:
@@ -167,10 +183,11 @@ def curve_runs(scale: str, seed: int = 0, setting: str = "mnist") -> dict[str, T
 
 
 def step_size_runs(scale: str, seed: int = 0, setting: str = "mnist") -> dict[float, TrainConfig]:
-    """SGD+Armijo with several Armijo constants c, as :func:`curve_runs` (c = 0.05 is its run)."""
+    """SGD+Armijo with several Armijo constants c, as :func:`curve_runs` (c = 0.05 is its run): one
+    seed, drawn in the figure (its claims are decided on :func:`reach_step_size_runs`)."""
     settings, b = _curve_settings(scale, setting)
     return {c: _config("SGD+Armijo", b, settings, seed, options={"c": c}, metrics=CURVE_METRICS)
-            for c in (0.01, 0.05, 0.1, 0.2, 0.3)}
+            for c in ARMIJO_CONSTANTS}
 
 
 def data_label(scale: str, setting: str = "mnist") -> str:
@@ -209,10 +226,17 @@ class Sweep:
         return (armijo.computations - armijo.steps) / armijo.steps
 
     @property
+    def critical_tied(self) -> pd.Series:
+        """Per optimizer, the batch sizes tied for the lowest mean N(b) (:func:`claims.critical_range`)."""
+        return measured.critical_ranges(self.table)
+
+    @property
     def critical_by_target(self) -> pd.DataFrame:
-        """Each optimizer's critical batch size at both targets."""
-        return pd.DataFrame({f"critical batch size, accuracy {t}": measured.critical_batch_sizes(table)
-                             for t, table in self.by_target.items()})
+        """Each optimizer's critical batch size at both targets: the lowest mean N(b), and the range
+        of b tied for it (what the two-target claims compare)."""
+        return pd.DataFrame({f"{what}, accuracy {t}": measure(table) for t, table in self.by_target.items()
+                             for what, measure in (("critical batch size", measured.critical_batch_sizes),
+                                                   ("ties included", measured.critical_ranges))})
 
 
 def _ends(runs: dict) -> dict:
@@ -293,13 +317,15 @@ def cifar_steps_sfo(loaded: dict, scale: str, seed: int = 0, **options) -> Resul
 
 @dataclass(frozen=True)
 class StepSizes:
-    """SGD+Armijo for several Armijo constants c (:func:`step_size_runs`)."""
+    """SGD+Armijo for several Armijo constants c (:func:`step_size_runs`; on MNIST the claims and
+    the table come from :func:`reach_step_size_runs`, ``reach``)."""
 
     runs: dict  # c -> result
     target: float  # the training accuracy at which the steps needed per c are read
     batch_size: int
     substitute: str | None  # what the runs train on instead of the paper's data (None: the paper's own)
-    table: pd.DataFrame  # per c: median accepted step, steps to the target, check interval
+    table: pd.DataFrame  # per c: median accepted step, steps to the target, check interval (MNIST: mean and range)
+    reach: dict | None = None  # c -> results over seeds, each stopping at the target (MNIST)
 
 
 @dataclass(frozen=True)
@@ -323,9 +349,18 @@ def _step_sizes(runs: dict, scale: str, setting: str) -> tuple[StepSizes, Claims
     return StepSizes(runs, target, _curve_settings(scale, setting)[1], substitute(scale, setting), table), claims
 
 
+def mnist_step_size_runs(scale: str, seed: int = 0) -> dict:
+    """{"traces": :func:`step_size_runs`, "reach": :func:`reach_step_size_runs`}, for the chapter's table."""
+    return {"traces": step_size_runs(scale, seed), "reach": reach_step_size_runs(scale, seed)}
+
+
 def step_sizes(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
-    """The MNIST step-size runs (:func:`step_size_runs`) with their claims."""
-    return Result(*_step_sizes(loaded, scale, "mnist"))
+    """The MNIST step-size runs: the traces of :func:`step_size_runs`, and the claims decided per
+    seed on :func:`reach_step_size_runs`."""
+    target, b = targets(scale)[0], _curve_settings(scale, "mnist")[1]
+    claims, table = measured.reach_step_size_claims(loaded["reach"], target, f"{trained_on(scale)}, b = {b}, to the "
+                                                    "target", data_label(scale))
+    return Result(StepSizes(loaded["traces"], target, b, substitute(scale), table, loaded["reach"]), claims)
 
 
 def curves(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
