@@ -48,6 +48,7 @@ def test_runs_per_scale_and_seed():
     five = study.figure5_runs(panel, "reduced")
     assert set(five) == {"m = 1", "m = 2", "m = m*", "m = 4 m*", "m = 16 m*", "GD"}
     assert all(r.test and r.epochs == 10 for runs in five.values() for r in runs)
+    assert [r.seed for r in five["m = 1"]] == list(range(study.FIGURE5_SEEDS))
     speed = study.speedup_runs(panel, "reduced")
     assert speed[1][0].steps == 2 * PROBLEM.n and speed[512][0].steps == 600
     assert len(speed[32]) == 10 and len(speed[64]) == 3 and len(speed[PROBLEM.n]) == 1  # costly, read by no claim
