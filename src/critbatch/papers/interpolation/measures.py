@@ -254,8 +254,7 @@ def speedups(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
         level = min((t for t in first["steps_to"] if all(d[t] is not None for ds in reached.values() for d in ds)),
                     key=float)
         count = max(len(ds) for ds in reached.values())
-        per_seed = {seed + k: pd.Series({m: float(ds[k if len(ds) > 1 else 0][level])
-                                         for m, ds in reached.items() if len(ds) == 1 or k < len(ds)})
+        per_seed = {seed + k: pd.Series({m: float(ds[k if len(ds) > 1 else 0][level]) for m, ds in reached.items()})
                     for k in range(count)}
         mean = pd.Series({m: float(np.mean([d[level] for d in ds])) for m, ds in reached.items()})
         tables[panel.name] = _speedup_table(mean, beta, lambda_1, panel.problem.n)
