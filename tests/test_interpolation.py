@@ -40,14 +40,18 @@ def verdicts(claims_) -> dict:
 def test_runs_per_scale_and_seed():
     panel = study.Panel("MNIST", PROBLEM)
     runs = study.figure4_runs(panel, "reduced", seed=5)
-    assert [r.seed for r in runs["m = m*"]] == [5, 6, 7] and len(runs["GD"]) == 1
+    assert [r.seed for r in runs["m = m*"]] == list(range(5, 15)) and len(runs["GD"]) == 1
     assert runs["GD"][0].batch_size == PROBLEM.n and runs["m = 16 m*"][0].batch_factor == 16
     assert study.figure4_runs(panel, "smoke")["m = m*"][0].steps == 60
+    run_on = runs["m = m*, run on"]  # the same seeds, four times GD's steps
+    assert [r.seed for r in run_on] == list(range(5, 15)) and {r.steps for r in run_on} == {2000}
     five = study.figure5_runs(panel, "reduced")
     assert set(five) == {"m = 1", "m = 2", "m = m*", "m = 4 m*", "m = 16 m*", "GD"}
     assert all(r.test and r.epochs == 10 for runs in five.values() for r in runs)
+    assert [r.seed for r in five["m = 1"]] == list(range(study.FIGURE5_SEEDS))
     speed = study.speedup_runs(panel, "reduced")
     assert speed[1][0].steps == 2 * PROBLEM.n and speed[512][0].steps == 600
+    assert len(speed[1]) == study.SPEEDUP_SEEDS and len(speed[PROBLEM.n]) == 1  # GD: deterministic, one run
     with pytest.raises(ValueError, match="scale must be one of"):
         study.figure4_runs(panel, "huge")
 
@@ -72,14 +76,21 @@ def test_gd_multiples_and_censoring():
     gd = pd.DataFrame(curve(1.0))
     assert claims.gd_multiples(gd, pd.DataFrame(curve(0.5)), [25, 50, 100]) == [2.0, 2.0, 2.0]
     assert math.isnan(claims.gd_multiples(gd, pd.DataFrame(curve(0.125)), [100])[0])  # 800 > 500 steps: censored
+    # never there in 500 steps = more than 5 T: decided (∞) against a test whose edge is below 5, unknown above
+    assert claims.gd_multiples(gd, pd.DataFrame(curve(0.01)), [100], beyond=4.04) == [math.inf]
+    assert math.isnan(claims.gd_multiples(gd, pd.DataFrame(curve(0.01)), [100], beyond=8.04)[0])
+    assert claims.upper_edge(claims.M_STAR_WITHIN[8]) == pytest.approx(8.04)
+    assert claims.upper_edge(claims.NEAR_GD) == pytest.approx(1.29)
     assert math.isnan(claims.largest([2.0, math.nan])) and claims.largest([2.0, 3.0]) == 3.0
     assert claims.furthest_from_one([0.9, 1.2, 0.7]) == 0.7
 
 
-def _figure4(m_star: dict, sixteen: dict) -> dict:
-    """Per panel, the SGD rates of three seeds at m* and at 16 m* against GD at rate 1."""
+def _figure4(m_star: dict, sixteen: dict, run_on: int = 500) -> dict:
+    """Per panel, the SGD rates of three seeds at m* (run on to ``run_on`` steps) and at 16 m*
+    against GD at rate 1 for 500 steps."""
     return verdicts(measures.figure4(kernel({name: {
         "GD": [result(curve(1.0))], "m = m*": [result(curve(r)) for r in m_star[name]],
+        "m = m*, run on": [result(curve(r, run_on)) for r in m_star[name]],
         "m = 16 m*": [result(curve(r)) for r in sixteen[name]]} for name in PANELS}), "paper").claims)
 
 
@@ -98,6 +109,10 @@ def test_figure4_decided_per_seed_with_ties_and_censored_runs():
     assert tie[("HINT-S", "m* within 8x GD")] == REPRODUCED  # 4x: 400 steps at T = 100, within the run
     slow = _figure4({name: [1 / 4.5] * 3 for name in PANELS}, {name: near for name in PANELS})
     assert slow[("MNIST", "m* within 4x GD")] == NOT_REPRODUCED  # 4.5x on every seed
+    run_on = _figure4({"MNIST": [0.01] * 3, "HINT-S": [0.125, 0.125, 0.2], "TIMIT": [0.5] * 3},
+                      {name: near for name in PANELS}, run_on=2000)
+    assert run_on[("HINT-S", "m* within 8x GD")] == INCONCLUSIVE  # 8x at T = 100 reached in 2000 steps: a tie
+    assert run_on[("MNIST", "m* within 4x GD")] == NOT_REPRODUCED  # not there in 2000 steps = 20 T: ∞, decided
 
 
 def epochs(train: list, test: list | None = None) -> Result:
