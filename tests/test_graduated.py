@@ -244,8 +244,8 @@ def test_lr_schedule_claims_and_the_rank_correlations_p_value():
 
 
 def _sweep(accuracy) -> SimpleNamespace:
-    rows = [{"η": e, "b": b, "seed": seed, "δ": e / b**0.5 * (1 + 0.01 * seed), "sharpness": b**0.5 / e,
-             "test acc (%)": accuracy(e / b**0.5, seed)}
+    rows = [{"η": e, "b": b, "seed": seed, "δ": e / b**0.5 * (1 + 0.01 * seed), "η/√b": e / b**0.5,
+             "sharpness": b**0.5 / e, "test acc (%)": accuracy(e / b**0.5, seed), "train loss": e * b}
             for seed in (0, 1) for e in (0.01, 0.05, 0.1, 0.5) for b in (32, 128, 512)]
     return SimpleNamespace(points=pd.DataFrame(rows), substitute="a substitute")
 
@@ -270,6 +270,33 @@ def test_sweep_claims_decide_concavity_by_a_permutation_test():
     assert _verdicts(claims_of.sharpness_sweep(_sweep(one_seed_concave)))["F6 concave"] == INCONCLUSIVE
 
 
+def test_sharpness_against_accuracy_at_equal_training_loss():
+    rng = np.random.default_rng(0)
+    loss = rng.uniform(0.1, 1.0, 24)
+    through_loss = pd.DataFrame({"seed": np.repeat([0, 1], 12), "η": np.tile(np.repeat([0.01, 0.1, 0.5, 1.0], 3), 2),
+                                 "b": np.tile([32, 128, 512], 8), "train loss": loss, "sharpness": loss,
+                                 "test acc (%)": 90 - 10 * loss})
+    through_loss["η/√b"] = through_loss["δ"] = through_loss["η"] / np.sqrt(through_loss["b"])
+    through_loss["sharpness"] += rng.normal(0, 0.01, 24)  # tracks the loss, nothing else
+    verdicts = _verdicts(claims_of.sharpness_sweep(SimpleNamespace(points=through_loss, substitute=None)))
+    assert verdicts["F6 sharpness accuracy"] == NOT_REPRODUCED  # |ρ| near 1, through the loss
+    assert verdicts["F6 sharpness accuracy at equal loss"] == REPRODUCED
+    direct = through_loss.assign(sharpness=rng.uniform(0, 1, 24))
+    direct["test acc (%)"] = 90 - 10 * direct.sharpness  # sharpness predicts accuracy, the loss does not
+    verdicts = _verdicts(claims_of.sharpness_sweep(SimpleNamespace(points=direct, substitute=None)))
+    assert verdicts["F6 sharpness accuracy at equal loss"] == NOT_REPRODUCED
+    assert abs(claims_of.partial_spearman([1, 2, 3, 4, 5], [2, 1, 4, 3, 5], [5, 4, 3, 2, 1])) < 1
+
+
+def test_lr_schedule_claim_within_the_polynomial_family():
+    paper = pd.Series({k: v[0] for k, v in quoted.LR_SCHEDULES.items()})
+    assert _verdicts(claims_of.lr_schedules(_schedules({0: paper})))["F5 polynomial groups"] == REPRODUCED
+    high_wins = paper.copy()
+    high_wins[["polynomial p = 2", "polynomial p = 4", "polynomial p = 8"]] = 75.0
+    verdicts = _verdicts(claims_of.lr_schedules(_schedules({0: high_wins, 1: high_wins})))
+    assert verdicts["F5 polynomial groups"] == NOT_REPRODUCED
+
+
 def test_noise_claims_fit_a_finite_population_exactly():
     n, C = 4096, 3.0
     b = np.array([2**k for k in range(12)])
@@ -290,10 +317,27 @@ def test_explicit_go_counts_a_tie_between_powers_as_no_win():
     fig = SimpleNamespace(success=success, budget=50, seed=0, setting={"dimension": 50, "starts": 100})
     best = [d.verdict for d in claims_of.explicit_go(fig) if d.claim.name == "F8 p ≤ 1 best"]
     assert best == [INCONCLUSIVE, REPRODUCED]  # all succeed at M = 50: a tie; p ≤ 1 ahead at M = 10
+    assert _verdicts(claims_of.explicit_go(fig))["F8 falls with p"] == REPRODUCED
+    fig.success.loc[10, "p = 4"] = 0.95  # p = 4 beats p = 2 at M = 10
+    assert _verdicts(claims_of.explicit_go(fig))["F8 falls with p"] == NOT_REPRODUCED
 
 
 def test_the_smoothing_check_is_the_books_question():
-    trace = pd.DataFrame({"ratio": [1.0, 1.5, 300.0], "smoothing_delta": [0.1, 0.2, 0.3], "SGD excess": [1, 2, 3]})
-    claims = claims_of.smoothing_check(SimpleNamespace(trace=trace, seed=0, substitute="a substitute"))
-    assert {d.claim.kind for d in claims} == {QUESTION} and {d.claim.source for d in claims} == {"our question"}
-    assert [d.verdict for d in claims] == [REPRODUCED, REPRODUCED]
+    trace = pd.DataFrame({"variant": ["constant", "constant", "lr", "lr", "lr"], "epoch": [1, 2, 1, 2, 3],
+                          "lr": [0.1, 0.1, 0.1, 0.05, 0.05], "batch_size": [32, 32, 32, 32, 512],
+                          "ratio": [1.0, 1.5, 1.2, 300.0, 1e6], "smoothing_delta": [0.1, 0.2, 0.3, 0.4, 1e-6],
+                          "SGD excess": [1.0, 3.0, 2.0, 5.0, 4.0], "smoothing_f": [1.0, 0.5, 0.4, 0.3, 0.2]})
+    trace["degenerate"] = trace.batch_size >= 512  # left out of the claims on the trace
+    trace = trace[~trace.degenerate | (trace.epoch < 3)].reset_index(drop=True)  # the lr run ends at b = 32
+    fig = SimpleNamespace(trace=trace, deltas=trained.measured_deltas(trace), seed=0, substitute="a substitute")
+    claims = claims_of.smoothing_check(fig)
+    assert {d.claim.kind for d in claims} == {QUESTION}
+    verdicts = [d.verdict for d in claims]
+    assert verdicts[:2] == [REPRODUCED, REPRODUCED]
+    # the constant run's δ doubles (a factor 2: kept); lr's grows (shrink 0.75) where the schedule halves it
+    assert fig.deltas.loc["lr", "scheduled shrink"] == pytest.approx(2.0)
+    assert verdicts[3:] == [REPRODUCED, NOT_REPRODUCED]
+    with_degenerate = pd.concat([trace, trace.iloc[[-1]].assign(batch_size=512, degenerate=True, ratio=1e9)])
+    fig = SimpleNamespace(trace=with_degenerate, deltas=trained.measured_deltas(with_degenerate), seed=0,
+                          substitute="a substitute")
+    assert claims_of.smoothing_check(fig).decisions[0].mean == pytest.approx(1.35)  # the 1e9 is left out

@@ -11,6 +11,8 @@ Trained claims are decided per seed, on each seed's own runs, and on the seed me
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -21,6 +23,7 @@ from . import quoted
 from .trained import SEEN
 
 __all__ = ["ALPHA", "CLEAR", "MC_SIGMAS", "ONE_IMAGE", "SETTLED", "SHUFFLES", "SIMILAR_POINTS", "concavity",
+           "partial_spearman",
            "explicit_go", "four_variants", "gradient_noise", "heavy_tails", "ladder", "lr_schedules", "schedules",
            "sharpness_sweep", "smoothing", "smoothing_check"]
 
@@ -44,6 +47,23 @@ _P_WHY = f"the Monte-Carlo error of a p-value from {SHUFFLES:,} shuffles, about 
 _ONE_IMAGE_WHY = "one test image of 10,000"
 _TOYS = "none: the paper's test functions"
 _CLOSED = "none: closed form"
+
+
+
+def partial_spearman(x, y, control) -> float:
+    """Spearman's ρ of ``x`` and ``y`` with ``control`` held fixed: the correlation of the
+    residuals of their ranks after a least-squares line on the ranks of ``control``.
+
+    >>> round(partial_spearman([1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4]), 6)  # all of it through control
+    0.0
+    """
+    ranks = [stats.rankdata(v) for v in (x, y, control)]
+    design = np.vander(ranks[2], 2)
+    residuals = [r - design @ np.linalg.lstsq(design, r, rcond=None)[0] for r in ranks[:2]]
+    if not all(np.any(np.abs(r) > 1e-12) for r in residuals):
+        return 0.0
+    return float(stats.pearsonr(*residuals)[0])
+
 
 # F1: smoothing Rastrigin ------------------------------------------------------------------------
 
@@ -177,6 +197,12 @@ BEST_POWER = Claim(
     resolution_why="half a start of 100: shares move by whole starts", quoted="p ≤ 1 optimal")
 
 
+FALLS_WITH_P = Claim(
+    "F8 falls with p", "what the data show: the share of successful starts never rises with p", "our question",
+    QUESTION, "success non-increasing from each power to the next larger one", "is", True,
+    quoted="p ≤ 1 optimal (the paper's reading)")
+
+
 def explicit_go(fig) -> Claims:
     """F8 (:func:`.study.explicit_go`): at ego.py's budget, and whether p ≤ 1 beats p > 1 at every
     budget (a tie, as when every power succeeds from every start, is no win)."""
@@ -190,6 +216,9 @@ def explicit_go(fig) -> Claims:
     for rounds, row in fig.success.iterrows():
         decisions.append(BEST_POWER.decide({fig.seed: row[low].min() - row[high].max()},
                                      setting=f"Rastrigin, M = {rounds}", data=_TOYS))
+    falls = bool(all((row[powers].diff().dropna() <= 0).all() for _, row in fig.success.iterrows()))
+    budgets = ", ".join(str(m) for m in fig.success.index)
+    decisions.append(FALLS_WITH_P.decide({fig.seed: falls}, setting=f"Rastrigin, M = {budgets}", data=_TOYS))
     return Claims.of(decisions)
 
 
@@ -296,6 +325,19 @@ RANKING = Claim(
     quoted="the table's ranking")
 
 
+POLYNOMIAL_GROUPS = Claim(
+    "F5 polynomial groups", "within the polynomial family itself, p ≤ 1 beats p > 1", _REBUTTAL, PAPER,
+    "mean final test accuracy of polynomial p ≤ 1 − of polynomial p > 1 (points)", ">", 0.0,
+    resolution=ONE_IMAGE, resolution_why=_ONE_IMAGE_WHY, quoted="p ≤ 1 optimal (72.21 against 71.43)")
+
+
+def _polynomial_groups(t: pd.DataFrame) -> float:
+    acc = t["test acc (%)"]
+    power = {s: float(s.split("= ")[1]) for s in t.index if s.startswith("polynomial")}
+    low = [s for s, p in power.items() if p <= 1]
+    return float(acc[low].mean() - acc[[s for s in power if s not in low]].mean())
+
+
 def _groups(t: pd.DataFrame) -> float:
     acc, top = t["test acc (%)"], _theory_group(t.index)
     return float(acc[top].mean() - acc.drop(top).mean())
@@ -318,8 +360,8 @@ def lr_schedules(fig) -> Claims:
     """F5 (:func:`.trained.lr_schedules`), on each seed's runs and the seed mean."""
     data, setting = _data(fig), f"{len(fig.finals)} schedules"
     return Claims.of([_per_seed(claim, quantity, fig.seeds, fig.finals, setting=setting, data=data)
-                      for claim, quantity in ((GROUPS, _groups), (TOP_SPREAD, _top_spread), (FREEZE, _freeze),
-                                              (RANKING, _ranking))])
+                      for claim, quantity in ((GROUPS, _groups), (POLYNOMIAL_GROUPS, _polynomial_groups),
+                                              (TOP_SPREAD, _top_spread), (FREEZE, _freeze), (RANKING, _ranking))])
 
 
 # F6: the (η, b) sweep
@@ -342,16 +384,26 @@ PEAK_INSIDE = Claim(
     quoted="best δ ≈ 0.1–1")
 
 
-def _quadratic(points: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """log10 δ, and the least-squares map from accuracies to (curvature, slope, intercept) in it."""
-    x = np.log10(points["δ"].to_numpy())
+AT_EQUAL_LOSS = Claim(
+    "F6 sharpness accuracy at equal loss", "sharpness does not predict test accuracy at equal training loss",
+    _SWEEP, PAPER, "|partial Spearman ρ(sharpness, test accuracy | final training loss)|", "<", CLEAR,
+    quoted="no clear relation")
+#: δ with one C for the whole sweep: δ/C = η/√b (ranks, and the curvature in log δ, do not depend on C).
+ONE_C, EACH_C = "η/√b", "δ"
+
+
+def _quadratic(points: pd.DataFrame, x: str = ONE_C) -> tuple[np.ndarray, np.ndarray]:
+    """log10 of column ``x`` (δ up to one C), and the least-squares map from accuracies to
+    (curvature, slope, intercept) in it."""
+    x = np.log10(points[x].to_numpy())
     return x, np.linalg.pinv(np.vander(x, 3))
 
 
-def concavity(points: pd.DataFrame) -> float:
-    """The permutation p-value that test accuracy is as concave in log δ by chance: the quadratic
-    coefficient of the fit against those of shuffled accuracies (``scipy.stats.permutation_test``)."""
-    _, fit = _quadratic(points)
+def concavity(points: pd.DataFrame, x: str = ONE_C) -> float:
+    """The permutation p-value that test accuracy is as concave in log δ by chance (δ from column
+    ``x``): the quadratic coefficient of the fit against those of shuffled accuracies
+    (``scipy.stats.permutation_test``)."""
+    _, fit = _quadratic(points, x)
 
     def curvature(acc, axis=-1):
         return np.moveaxis(acc, axis, -1) @ fit[0]
@@ -361,8 +413,8 @@ def concavity(points: pd.DataFrame) -> float:
     return float(test.pvalue)
 
 
-def _peak_inside(points: pd.DataFrame) -> bool:
-    x, fit = _quadratic(points)
+def _peak_inside(points: pd.DataFrame, x: str = ONE_C) -> bool:
+    x, fit = _quadratic(points, x)
     curvature, slope, _ = fit @ points["test acc (%)"].to_numpy()
     return bool(curvature < 0 and x.min() < -slope / (2 * curvature) < x.max())
 
@@ -375,16 +427,27 @@ def _rho(x: str, y: str, absolute: bool = False):
     return quantity
 
 
+def _at_equal_loss(points: pd.DataFrame) -> float:
+    return abs(partial_spearman(points["sharpness"], points["test acc (%)"], points["train loss"]))
+
+
 def sharpness_sweep(fig) -> Claims:
-    """F6 (:func:`.trained.sharpness_sweep`): on each seed's runs and on the (η, b) means over seeds."""
+    """F6 (:func:`.trained.sharpness_sweep`): on each seed's runs and on the (η, b) means over
+    seeds; the δ claims with one C for the sweep (δ ∝ η/√b, decided) and with each run's own
+    end-of-training C (δ = η E‖ω‖, which partly reflects the run's outcome)."""
     points = fig.points
     seeds = {seed: runs for seed, runs in points.groupby("seed")}
-    means = points.groupby(["η", "b"])[["δ", "sharpness", "test acc (%)"]].mean()
+    means = points.groupby(["η", "b"])[[ONE_C, EACH_C, "sharpness", "test acc (%)", "train loss"]].mean()
     data, setting = _data(fig), f"{len(means)} (η, b), {len(seeds)} seeds"
-    return Claims.of([_per_seed(claim, quantity, seeds, means, setting=setting, data=data)
-                      for claim, quantity in ((FLATTER, _rho("δ", "sharpness")),
-                                              (NO_PREDICTION, _rho("sharpness", "test acc (%)", absolute=True)),
-                                              (CONCAVE, concavity), (PEAK_INSIDE, _peak_inside))])
+    decided = []
+    for x, which in ((ONE_C, "δ with one C"), (EACH_C, "δ = η E‖ω‖, each run's C")):
+        decided += [_per_seed(claim, quantity, seeds, means, setting=f"{setting}; {which}", data=data)
+                    for claim, quantity in ((FLATTER, _rho(x, "sharpness")), (CONCAVE, partial(concavity, x=x)),
+                                            (PEAK_INSIDE, partial(_peak_inside, x=x)))]
+    decided += [_per_seed(claim, quantity, seeds, means, setting=setting, data=data)
+                for claim, quantity in ((NO_PREDICTION, _rho("sharpness", "test acc (%)", absolute=True)),
+                                        (AT_EQUAL_LOSS, _at_equal_loss))]
+    return Claims.of(decided)
 
 
 # F7: the gradient noise
@@ -430,12 +493,38 @@ SMOOTHING_ORDER = Claim(
     "Spearman's ρ(δ, SGD's excess loss)", ">=", CLEAR, quoted="δ sets the degree of smoothing")
 
 
+SMOOTHING_ORDER_AT_LOSS = Claim(
+    "beyond order at equal loss", "and still orders it at equal training progress", "our question", QUESTION,
+    "partial Spearman ρ(δ, SGD's excess loss | the loss f(θ) at the checkpoint)", ">=", CLEAR,
+    quoted="δ sets the degree of smoothing")
+DELTA_KEPT = Claim(
+    "measured δ constant", "the constant variant keeps its δ: measured δ = η E‖ω‖ ends within a factor 2 of its start",
+    "four-variant figure (constant δ against decaying δ; notes Sec. 3.2)", QUESTION,
+    "|log2(measured δ at the first checkpoint / at the last)|", "<=", 1.0, quoted="δ = ηC/√b, constant")
+DELTA_SCHEDULED = Claim(
+    "measured δ schedule", "measured δ shrinks by the schedule's factor (C constant along the run)",
+    "four-variant figure (the same δ decay; notes Sec. 3.2)", QUESTION,
+    "|log2(measured shrink / scheduled shrink)|", "<=", 1.0, quoted="δ_end = δ_0/4")
+
+
 def smoothing_check(fig) -> Claims:
-    """Beyond the paper (:func:`.trained.smoothing_check`): the first seed's F4 runs."""
-    trace, data = fig.trace, _data(fig)
-    setting = f"4 variants, {len(trace)} checkpoints"
-    return Claims.of([
+    """Beyond the paper (:func:`.trained.smoothing_check`): the first seed's F4 runs, the
+    degenerate checkpoints (the mini-batch is the whole fixed sample, so ω = 0 by construction)
+    left out; and the measured δ of each variant against its schedule."""
+    trace, data = fig.trace[~fig.trace.degenerate], _data(fig)
+    setting = f"4 variants, {len(trace)} checkpoints ({int(fig.trace.degenerate.sum())} degenerate left out)"
+    decisions = [
         SMOOTHING_RATIO.decide({fig.seed: trace["ratio"].median()}, setting=setting, data=data),
         SMOOTHING_ORDER.decide({fig.seed: trace["smoothing_delta"].corr(trace["SGD excess"], method="spearman")},
                                setting=setting, data=data),
-    ])
+        SMOOTHING_ORDER_AT_LOSS.decide({fig.seed: partial_spearman(trace["smoothing_delta"], trace["SGD excess"],
+                                                                   trace["smoothing_f"])}, setting=setting, data=data),
+    ]
+    deltas = fig.deltas
+    decisions.append(DELTA_KEPT.decide({fig.seed: abs(np.log2(float(deltas.loc["constant", "measured shrink"])))},
+                                       setting="constant", data=data))
+    for variant, row in deltas.drop("constant").iterrows():
+        decisions.append(DELTA_SCHEDULED.decide({fig.seed: abs(np.log2(float(row["measured / scheduled"])))},
+                                                setting=variant + (" (last checkpoint degenerate)"
+                                                                   if row["last degenerate"] else ""), data=data))
+    return Claims.of(decisions)

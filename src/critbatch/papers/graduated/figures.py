@@ -15,7 +15,7 @@ from critbatch.plotting import band, label_substitute, label_substitute_above, p
 
 from .trained import SEEN
 
-__all__ = ["ORIGINAL", "curves", "label", "label_figure", "noise_norms", "noise_shape", "smoothing_trace",
+__all__ = ["ORIGINAL", "curves", "label", "label_figure", "measured_delta", "noise_norms", "noise_shape", "smoothing_trace",
            "sweep_panels"]
 
 ORIGINAL = "the paper's CIFAR-100 and ResNet-18"
@@ -120,3 +120,19 @@ def smoothing_trace(axes, check) -> None:
     ax_epoch.legend(fontsize="x-small", ncol=4, loc="upper center", bbox_to_anchor=(1.1, -0.18))
     ax_delta.set(xscale="log", yscale="log", xlabel="predicted δ = η E‖ω_B‖", ylabel="SGD step's excess loss")
     ax_delta.legend(fontsize="x-small")
+
+
+def measured_delta(ax: Axes, check) -> None:
+    """Beyond the paper: the measured δ = η E‖ω_B‖ per epoch for each F4 variant (solid), against
+    the schedule's δ with one C, η/√b scaled to the first checkpoint (dashed); degenerate
+    checkpoints (the mini-batch is the whole fixed sample) are drawn as crosses."""
+    for i, (variant, trace) in enumerate(check.trace.groupby("variant", sort=False)):
+        scheduled = trace.lr / np.sqrt(trace.batch_size)
+        scheduled = scheduled / scheduled.iloc[0] * trace.smoothing_delta.iloc[0]
+        kept = trace[~trace.degenerate]
+        ax.plot(kept.epoch, kept.smoothing_delta, color=f"C{i}", label=f"{variant}: measured")
+        ax.plot(trace.epoch, scheduled, "--", color=f"C{i}", linewidth=1, label=f"{variant}: schedule, one C")
+        gone = trace[trace.degenerate]
+        ax.plot(gone.epoch, gone.smoothing_delta, "x", color=f"C{i}", markersize=4)
+    ax.set(yscale="log", xlabel="epochs", ylabel="δ = η E‖ω_B‖")
+    ax.legend(fontsize="x-small", ncol=2)

@@ -26,7 +26,7 @@ from .study import SUBSTITUTE, VARIANTS, lr_schedule_specs, setting, variant_sch
 
 __all__ = ["CURVES", "SMOOTHING", "Noise", "Schedules", "Sweep", "SmoothingCheck", "Variants", "figure_configs",
            "four_variants", "gradient_noise", "lr_schedules", "paper_configs", "sharpness_sweep", "smoothing_check",
-           "substitute_configs", "trained_on"]
+           "measured_deltas", "substitute_configs", "trained_on"]
 
 CURVES = ("train_loss", "test_loss", "test_acc")  # besides batch_loss, the paper's training loss (always logged)
 #: The smoothing check (beyond the paper), measured along the first seed of each F4 variant.
@@ -297,8 +297,9 @@ class SmoothingCheck:
     """The smoothing claim measured along the first seed of each F4 variant."""
 
     runs: dict  # per variant, [the run of the first seed]
-    trace: pd.DataFrame  # per variant and evaluation: epoch, eta, b, delta, and the losses
-    summary: pd.DataFrame  # per variant: medians of the excesses and of their ratio
+    trace: pd.DataFrame  # per variant and evaluation: epoch, eta, b, delta, and the losses; "degenerate" rows
+    summary: pd.DataFrame  # per variant: medians of the excesses and of their ratio (degenerate rows left out)
+    deltas: pd.DataFrame  # per variant: measured delta = eta E||omega|| first and last, against the schedule's
     seed: int  # the runs' seed
     substitute: str | None
     how: str  # the budget, for the substitute label
@@ -321,16 +322,34 @@ def smoothing_check(runs: dict, scale: str) -> SmoothingCheck:
         frames.append(frame)
     trace = pd.concat(frames, ignore_index=True)
     trace = trace[trace.step > 0].reset_index(drop=True)  # at initialisation the network has not been trained
+    trace["degenerate"] = trace.batch_size >= SMOOTHING_SIZE  # B is the whole sample: omega = 0 by construction
     trace["SGD excess"] = trace.smoothing_sgd - trace.smoothing_gd
     trace["smoothing excess"] = trace.smoothing_ball - trace.smoothing_gd
     trace["resolution"] = RESOLUTION * trace.smoothing_gd.abs()
     trace["below resolution"] = trace["smoothing excess"].abs() < trace["resolution"]
     trace["ratio"] = trace["SGD excess"] / np.maximum(trace["smoothing excess"].abs(), trace["resolution"])
-    summary = trace.groupby("variant", sort=False).agg(**{
+    summary = trace[~trace.degenerate].groupby("variant", sort=False).agg(**{
         "median δ": ("smoothing_delta", "median"), "median SGD excess": ("SGD excess", "median"),
         "median |smoothing excess|": ("smoothing excess", lambda e: e.abs().median()),
         "smoothing excess below resolution": ("below resolution", "mean"),
         "median ratio (at least)": ("ratio", "median")})
     how = f"first seed of each F4 variant, {SMOOTHING_SIZE} fixed images"
     seed = next(iter(runs.values()))[0].config.seed
-    return SmoothingCheck(runs, trace, summary, seed, trained_on(scale), how)
+    return SmoothingCheck(runs, trace, summary, measured_deltas(trace), seed, trained_on(scale), how)
+
+
+def measured_deltas(trace: pd.DataFrame) -> pd.DataFrame:
+    r"""Per variant, the measured :math:`\delta = \eta\,E\|\omega_B\|` (``smoothing_delta``) at the
+    first and the last checkpoint of ``trace`` (:func:`smoothing_check`), its shrink factor, and
+    the factor the schedule gives with one :math:`C`, :math:`(\eta_0/\sqrt{b_0}) / (\eta/\sqrt b)`:
+    the two agree only if :math:`C = \sqrt b\,E\|\omega\|` stays constant along the run."""
+    rows = {}
+    for variant, t in trace.groupby("variant", sort=False):
+        first, last = t.iloc[0], t.iloc[-1]
+        scheduled = (first.lr / math.sqrt(first.batch_size)) / (last.lr / math.sqrt(last.batch_size))
+        measured = first.smoothing_delta / last.smoothing_delta
+        rows[variant] = {"first epoch": first.epoch, "last epoch": last.epoch, "δ first": first.smoothing_delta,
+                         "δ last": last.smoothing_delta, "measured shrink": measured, "scheduled shrink": scheduled,
+                         "measured / scheduled": measured / scheduled, "last b": int(last.batch_size),
+                         "last degenerate": bool(last.degenerate)}
+    return pd.DataFrame(rows).T
