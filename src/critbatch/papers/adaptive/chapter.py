@@ -27,8 +27,7 @@ def _joint(scale: str, seed: int) -> dict:
 
 
 def _staged(scale: str, seed: int, name: str) -> dict:
-    staged = {k: v for k, v in study.joint_runs(scale, seed, name).items() if k != "constant"}
-    return staged | {"official": study.official_runs(scale, seed, name)}
+    return {k: v for k, v in study.joint_runs(scale, seed, name).items() if k != "constant"}
 
 
 def _proxy(scale: str, seed: int) -> dict:
