@@ -345,6 +345,7 @@ class SFOSweep:
     critical_per_seed: pd.DataFrame  # seed x eps -> the measured critical batch size of that seed's runs
     fits: dict  # eps -> theory.Fit (1/T on 1/b over the b every seed of which reached eps)
     checks: dict  # b -> check interval in steps
+    budgets: pd.DataFrame  # per b: the step budget and the epochs it makes (a run not reaching eps is censored there)
     eps_scale: float  # the factor from the paper's eps to this setting's
     trained_on: str
     substitute: str | None
@@ -364,6 +365,12 @@ def _sweep_tables(frame: pd.DataFrame, eps: tuple) -> tuple:
         per_b = table.loc[level].steps.dropna()
         fits[level] = theory.fit(per_b.index.values, per_b.values, level)
     return table, measured.critical_batch_sizes(table), fits
+
+
+def _budgets(loaded: dict, n: int) -> pd.DataFrame:
+    """Per b: the step budget of its runs and the epochs it makes on ``n`` examples."""
+    steps = {b: results[0].config.steps for b, results in loaded.items()}
+    return pd.DataFrame({"steps": steps, "epochs": {b: t * b / n for b, t in steps.items()}}).rename_axis("b")
 
 
 def sfo_batch_size(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
@@ -387,7 +394,7 @@ def sfo_batch_size(loaded: dict, scale: str, seed: int = 0, **options) -> Result
     claims = measured.sfo_claims(seeds, mean, substitute=s["substitute"], paper_eps=paper_eps)
     per_seed = pd.DataFrame({k: c for k, (t, c, f) in seeds.items()}).T.rename_axis("seed")
     sweep = SFOSweep(loaded, eps, paper_eps, frame, mean[0], mean[1], per_seed, mean[2],
-                     {b: check_every(b, n) for b in loaded}, _sfo_settings(scale)["eps_scale"],
+                     {b: check_every(b, n) for b in loaded}, _budgets(loaded, n), _sfo_settings(scale)["eps_scale"],
                      s["substitute"] or "CIFAR-10, ResNet-18", s["substitute"])
     return Result(sweep, claims)
 
@@ -398,10 +405,11 @@ class Comparison:
     in steps, SFO, SFO with the checks and (shown only) wall-clock; the share of time spent in checks."""
 
     runs: dict  # schedule -> results over seeds
-    levels: tuple  # the ladder's thresholds eps_m
-    level: float | None  # the smallest of them that every run reached (the claims' target, chosen after looking)
+    levels: tuple  # the ladder's thresholds eps_m: the claims' targets, fixed before the runs
+    level: float | None  # the smallest of them that every run reached (shown; the weakest run sets it)
     reach: pd.DataFrame  # per schedule at ``level``: step, sfo, work, epoch, wall (mean, min, max over seeds)
     by_level: pd.DataFrame  # per (eps, schedule): the mean step, SFO and SFO with checks of the first reach
+    verdicts: pd.DataFrame  # per (pair, eps): each unit's verdict and seed-mean difference
     shares: pd.DataFrame  # per schedule: the share of the run's time spent in checks
     trained_on: str
     substitute: str | None
@@ -431,17 +439,18 @@ def _by_level(runs: dict, levels) -> pd.DataFrame:
 def compare(runs: dict, s: dict, pairs: tuple, data: str | None = None, *, faster: dict = measured.FASTER,
             budget=measured.BUDGET) -> Result:
     """Schedules ``runs`` (loaded) against the ladder of setting ``s``: for each (ours, others) of
-    ``pairs``, ours reaches the deepest common threshold first (``faster``) and gets the norm lower
-    within the budget (``budget``), decided per seed."""
+    ``pairs``, ours reaches each threshold eps_m first (``faster``, one decision per threshold
+    and unit, :func:`claims.level_claims`) and gets the norm lower within the budget (``budget``),
+    decided per seed."""
     levels = ladder_levels(s)
     level = measured.deepest_common(runs, levels)
     substitute = data if data is not None else s["substitute"]
     claims = Claims.of([part for ours, others in pairs for part in (
-        measured.comparison_claims(runs, level, ours, others, substitute=substitute, faster=faster),
+        measured.level_claims(runs, levels, ours, others, substitute=substitute, faster=faster),
         measured.budget_claims(runs, ours, others, substitute=substitute, claim=budget))])
     reach = measured.reach_table(runs, level) if level is not None else pd.DataFrame()
-    comparison = Comparison(runs, levels, level, reach, _by_level(runs, levels), measured.check_share(runs),
-                            substitute or "the paper's setting", s["substitute"], how(s))
+    comparison = Comparison(runs, levels, level, reach, _by_level(runs, levels), measured.verdict_grid(claims),
+                            measured.check_share(runs), substitute or "the paper's setting", s["substitute"], how(s))
     return Result(comparison, claims)
 
 
@@ -484,9 +493,12 @@ def stage_tables(loaded: dict, scale: str, seed: int = 0, name: str = "resnet", 
 
 
 def growth(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
-    """The paper's Fig. 2 (ours: growth) on ``loaded`` (:func:`growth_runs`)."""
+    """The paper's Fig. 2 (ours: growth) on ``loaded`` (:func:`growth_runs`): the adaptive
+    exponential joint schedule reaches each threshold of its ladder before the adaptive linear
+    batch-only schedule, and gets the norm lower within the same budget, decided per seed."""
     s = light(scale)
-    return compare(loaded, s, GROWTH_PAIRS, s["substitute"] or "CIFAR-10, ResNet-18")
+    return compare(loaded, s, GROWTH_PAIRS, s["substitute"] or "CIFAR-10, ResNet-18", faster=measured.GROWTH_FASTER,
+                   budget=measured.GROWTH_BUDGET)
 
 
 GROWTH_PAIRS = (("exponential batch size and learning rate", ("linear batch size, constant learning rate",)),)
