@@ -171,7 +171,7 @@ def test_growth_runs_are_the_joint_and_linear_adaptive_runs_on_three_seeds():
     joint, linear = runs.values()
     assert [c.seed for c in joint] == [c.seed for c in linear] == [0, 1, 2]
     assert joint[:2] == study.light_joint_runs("reduced")["adaptive"]  # the stored runs, a seed added
-    assert linear == study.batch_only_runs("reduced")["adaptive linear"]
+    assert linear[:2] == study.batch_only_runs("reduced")["adaptive linear"]
     assert joint[0].lr["rate"] == 1.4 and linear[0].lr == {"kind": "constant", "value": 0.1}
     assert len(study.growth_runs("smoke")["exponential batch size and learning rate"]) == 1
 

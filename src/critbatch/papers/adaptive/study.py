@@ -126,7 +126,7 @@ def light(scale: str) -> dict:
 
 def claim_light(scale: str) -> dict:
     """:func:`light` with :data:`CLAIM_SEEDS` seeds below paper scale (smoke: one): the setting of
-    the MLP runs the paper's claims rest on (Fig. 2 and the batch-only question of Figs. 3/4)."""
+    the runs of the paper's Fig. 2."""
     s = light(scale)
     return s | {"seeds": scales.pick(scale, smoke=s["seeds"], reduced=CLAIM_SEEDS, paper=s["seeds"])}
 
@@ -153,8 +153,8 @@ def _config(s: dict, seed: int, batch_size: dict, lr: dict, *, optimizer: dict |
                        augment=s["augment"], metrics=metrics, stages=stages, **(budget | changes))
 
 
-#: Seeds of the MLP runs the paper's claims rest on (F1, Fig. 2, batch-only) at reduced scale;
-#: the light setting's other runs (our questions beyond the paper) keep its two.
+#: Seeds of the MLP runs the paper's claims rest on (F1, Fig. 2) at reduced scale; the light
+#: setting's other runs (batch-only and our questions beyond the paper) keep its two.
 CLAIM_SEEDS = 3
 
 
@@ -246,10 +246,10 @@ def linear_thresholds(s: dict) -> list[float]:
     return [eps0(s) * math.sqrt(B0 / (B0 + LINEAR_SLOPE * m)) for m in range(count)]
 
 
-def batch_only_runs(scale: str, seed: int = 0) -> dict[str, list[TrainConfig]]:
+def batch_only_runs(scale: str, seed: int = 0, s: dict | None = None) -> dict[str, list[TrainConfig]]:
     """F4: batch size grows (exponentially, x2, or linearly, +8) at constant eta0, adaptively or
-    periodically; against constant b = 128 and b = b0 (in the setting of :func:`claim_light`)."""
-    s = claim_light(scale)
+    periodically; against constant b = 128 and b = b0 (in setting ``s``, by default :func:`light`)."""
+    s = s or light(scale)
     lr = {"kind": "constant", "value": ETA0}
     exp = {"kind": "exponential", "init": B0, "rate": DELTA, "unit": "stage", "cap": s["batch_max"]}
     lin = {"kind": "linear", "init": B0, "slope": LINEAR_SLOPE, "unit": "stage", "cap": s["batch_max"]}
@@ -271,7 +271,7 @@ def growth_runs(scale: str, seed: int = 0) -> dict[str, list[TrainConfig]]:
     (the batch-only run), in the setting of :func:`claim_light`."""
     s = claim_light(scale)
     return {"exponential batch size and learning rate": [_joint(s, "adaptive", k) for k in _seeds(s, seed)],
-            "linear batch size, constant learning rate": batch_only_runs(scale, seed)["adaptive linear"]}
+            "linear batch size, constant learning rate": batch_only_runs(scale, seed, s)["adaptive linear"]}
 
 
 PAIRS = ((2, 1.4), (2, 1.5), (2, 2.0))  # (delta, gamma): the code's, and two with gamma >= sqrt(delta)
