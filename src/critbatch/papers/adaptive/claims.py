@@ -10,9 +10,9 @@ shared machine, are shown but decide nothing. First reaches are read at the chec
 schedules within one check interval of each other are a tie.
 
 The paper's figures (paper text, notes Sec. 1): Fig. 1 the SFO against batch size (our
-``sfo-batch-size``), Fig. 2 exponential growth of both against linear batch-size growth, Figs. 3/4
-adaptive against fixed and periodic schedules (our ``joint-comparison``; our ``batch-only`` asks
-the same of batch size alone); Propositions 1 and 2 the theory.
+``sfo-batch-size``), Fig. 2 exponential growth of both against linear batch-size growth (our
+``growth``), Figs. 3/4 adaptive against fixed and periodic schedules (our ``joint-comparison``;
+our ``batch-only`` asks the same of batch size alone); Propositions 1 and 2 the theory.
 """
 
 from __future__ import annotations

@@ -112,12 +112,12 @@ def sfo_curves(ax: Axes, sweep, *, fit: bool = True) -> None:
             partly = [b for b in missed if np.isfinite(table.loc[b, "sfo_min"])]
             budget = sweep.budgets
             note = (f"{name}: censored, not reached within the step budget at b = "
-                    + ", ".join(f"{b:g} ({budget.steps[b]:,} steps = {budget.epochs[b]:g} epochs)" for b in missed))
+                    + ", ".join(f"{b:g} ({budget.steps[b]:,} steps = {budget.epochs[b]:.3g} epochs)" for b in missed))
             if partly:
                 note += f" (some seeds did at b = {', '.join(f'{b:g}' for b in partly)})"
             longer = budget.epochs[budget.index > max(missed)]
             if len(longer):
-                note += f"; b > {max(missed):g} ran {longer.min():g}-{longer.max():g} epochs"
+                note += f"; b > {max(missed):g} ran {longer.min():.3g}-{longer.max():.4g} epochs"
             mark_unfinished(ax, list(missed), note=note, color=color)
         b_star = sweep.critical.get(eps, np.nan)
         if np.isfinite(b_star):
