@@ -144,11 +144,12 @@ def test_paper_scale_networks_build():
 
 def test_sfo_runs_cover_the_grid_and_stop_at_the_smallest_eps():
     runs = study.sfo_runs("reduced")
-    assert sorted(runs) == [2**k for k in range(1, 13)]
+    assert sorted(runs) == [2**k for k in range(13)]  # b = 1 added below the paper's grid
+    assert sorted(study.sfo_runs("paper")) == [2**k for k in range(1, 13)]
     eps = study.epsilons("reduced")
     assert eps == pytest.approx((0.2, 0.1, 0.05))
     for b, configs in runs.items():
-        assert len(configs) == 2 and len({c.seed for c in configs}) == 2
+        assert len(configs) == 3 and len({c.seed for c in configs}) == 3
         c = configs[0]
         assert c.batch_size == {"kind": "constant", "value": b} and c.stop == {"metric": "grad_norm", "target": 0.05}
         assert c.eval_every == study.check_every(b, 4096) and c.train_subset >= b
@@ -163,6 +164,16 @@ def test_batch_only_runs_keep_the_rate_and_grow_the_batch():
     thresholds = linear.stages["thresholds"]
     assert thresholds[0] == pytest.approx(0.1) and thresholds[1] == pytest.approx(0.1 * math.sqrt(8 / 16))
     assert runs["periodic exponential"][0].stages == {"kind": "every", "steps": 1000}
+
+
+def test_growth_runs_are_the_joint_and_linear_adaptive_runs_on_three_seeds():
+    runs = study.growth_runs("reduced")
+    joint, linear = runs.values()
+    assert [c.seed for c in joint] == [c.seed for c in linear] == [0, 1, 2]
+    assert joint[:2] == study.light_joint_runs("reduced")["adaptive"]  # the stored runs, a seed added
+    assert linear[:2] == study.batch_only_runs("reduced")["adaptive linear"]
+    assert joint[0].lr["rate"] == 1.4 and linear[0].lr == {"kind": "constant", "value": 0.1}
+    assert len(study.growth_runs("smoke")["exponential batch size and learning rate"]) == 1
 
 
 def test_stability_pairs_outside_the_theory_warn():
@@ -269,6 +280,26 @@ def test_a_first_reach_within_one_check_is_a_tie_and_one_seed_against_is_inconcl
     assert mixed.verdict == INCONCLUSIVE  # seed 0 a tie, seed 1 against
 
 
+def test_level_claims_decide_every_threshold_some_run_reached_and_the_grid_says_where_each_holds():
+    # adaptive first to 0.5 (two checks ahead), periodic first to 0.2 (adaptive never gets there)
+    a = [fake(k, [0, 10, 20, 30, 40], [1.0, 0.4, 0.3, 0.3, 0.3]) for k in (0, 1, 2)]
+    p = [fake(k, [0, 10, 20, 30, 40], [1.0, 0.9, 0.8, 0.4, 0.1]) for k in (0, 1, 2)]
+    decided = claims.level_claims({"adaptive": a, "periodic": p}, (0.5, 0.2, 0.05), "adaptive", ("periodic",),
+                                  substitute="t")
+    assert len(decided) == 6  # 0.5 and 0.2, three units each; 0.05 reached by neither: left out
+    assert verdicts(decided)[0] == REPRODUCED and verdicts(decided)[3] == NOT_REPRODUCED
+    assert all(d.claim.chosen == "" for d in decided)  # the ladder's thresholds, fixed before the runs
+    grid = claims.verdict_grid(decided)
+    assert list(grid.index) == [("adaptive vs periodic", 0.5), ("adaptive vs periodic", 0.2)]
+    assert grid.loc[("adaptive vs periodic", 0.5), "steps"] == "reproduced (-20)"
+    assert grid.loc[("adaptive vs periodic", 0.2), "steps"] == "not reproduced (∞)"
+
+
+def test_growth_claims_are_the_papers_fig_2():
+    assert {c.source for c in claims.GROWTH_FASTER.values()} == {"Fig. 2; Proposition 1(iii)"}
+    assert {c.kind for c in claims.GROWTH_FASTER.values()} == {PAPER} and claims.GROWTH_BUDGET.kind == PAPER
+
+
 def test_budget_claims_per_seed():
     low = [fake(0, [0, 10], [1.0, 0.1]), fake(1, [0, 10], [1.0, 0.1])]
     high = [fake(0, [0, 10], [1.0, 0.2]), fake(1, [0, 10], [1.0, 0.05])]
@@ -296,6 +327,12 @@ def test_stage_table_and_ladder_claims():
     assert table.steps.tolist() == [20, 20] and table.SFO.tolist() == [160, 320]
     decided = claims.ladder_claims([run], "test")
     assert verdicts(decided) == [REPRODUCED] * 2 and {d.claim.kind for d in decided} == {DERIVED}
+    ending = records + [{"stage": 2, "step": 40, "epoch": 0.4, "examples": 480, "threshold": eps(2)}]
+    at_end = fake(0, [0, 10, 20, 30, 40], [1.0, 0.6, 0.45, 0.4, 0.3], stages=ending, config=config)
+    at_end.summary["sfo"] = 480
+    assert len(claims.stage_table(at_end)) == 2  # the switch at the budget's last check never took effect
+    assert claims.stage_table(at_end)["one check"].tolist() == [False, False]
+    assert "per seed: 1" in claims.ladder_claims([at_end], "test").decisions[0].setting
     late = fake(0, [0, 10, 20, 30, 40], [1.0, 0.45, 0.45, 0.4, 0.3], stages=records, config=config)
     assert verdicts(claims.ladder_claims([late], "test"))[0] == NOT_REPRODUCED  # switch was due at 10
     other = fake(1, [0, 10, 20, 30, 40], [1.0, 0.6, 0.45, 0.4, 0.3], stages=records,

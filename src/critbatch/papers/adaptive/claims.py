@@ -10,9 +10,9 @@ shared machine, are shown but decide nothing. First reaches are read at the chec
 schedules within one check interval of each other are a tie.
 
 The paper's figures (paper text, notes Sec. 1): Fig. 1 the SFO against batch size (our
-``sfo-batch-size``), Fig. 2 exponential growth of both against linear batch-size growth, Figs. 3/4
-adaptive against fixed and periodic schedules (our ``joint-comparison``; our ``batch-only`` asks
-the same of batch size alone); Propositions 1 and 2 the theory.
+``sfo-batch-size``), Fig. 2 exponential growth of both against linear batch-size growth (our
+``growth``), Figs. 3/4 adaptive against fixed and periodic schedules (our ``joint-comparison``;
+our ``batch-only`` asks the same of batch size alone); Propositions 1 and 2 the theory.
 """
 
 from __future__ import annotations
@@ -28,33 +28,35 @@ from critbatch.analysis.seeds import mean_and_range
 from critbatch.analysis.verdicts import DERIVED, PAPER, QUESTION, Claim, Claims
 
 __all__ = ["BUDGET", "CLOSED_LADDER", "CLOSED_MINIMUM", "CLOSED_RATIO", "RATIO_GROWTH", "FASTER", "FIT_RATIO", "GROWS", "INSIDE", "LADDER", "MINIMA_RATIO", "PROXY_SHARE", "PROXY_SWITCHES", "QUESTION_BUDGET", "QUESTION_FASTER", "SWITCH", "UNSTABLE",
-           "budget_claims", "check_share", "check_work_share", "checks_until", "proxy_claims", "train_size", "comparison_claims", "critical_batch_sizes", "deepest_common",
+           "GROWTH", "GROWTH_BUDGET", "GROWTH_FASTER", "budget_claims", "check_share", "level_claims", "verdict_grid", "check_work_share", "checks_until", "proxy_claims", "train_size", "comparison_claims", "critical_batch_sizes", "deepest_common",
            "first_reaches", "ladder_claims", "proxy_switches", "reach_table", "sfo_claims", "stage_table",
            "stability_claims", "wall_clock"]
 
 ABSTRACT = "converges faster than fixed or periodic schedules"
-#: The target of the comparisons: chosen after the runs, set by the weakest of them.
-DEEPEST = ("the target is the deepest threshold of the ladder that every run reaches, chosen after looking: "
-           "the weakest run sets it")
 #: Work to the target, in three units (column of :func:`first_reaches` -> what it counts).
 UNITS = {"step": "steps", "sfo": "SFO (training examples)", "work": "SFO plus the examples of the full-gradient checks"}
 
 
 def _faster(unit: str, source: str, kind: str, quoted: str) -> Claim:
     return Claim(f"faster in {UNITS[unit]}", f"ours reaches the target ||grad f|| with less work ({UNITS[unit]}) "
-                 "than the other schedule", source, kind, f"{UNITS[unit]} of ours minus the other's, to the target",
-                 "<", 0.0, quoted=quoted, chosen=DEEPEST)
+                 "than the other schedule (decided at every threshold eps_m of the ladder, fixed before the runs)",
+                 source, kind, f"{UNITS[unit]} of ours minus the other's, to the target", "<", 0.0, quoted=quoted)
 
 
-#: Figs. 3/4 and the abstract: the adaptive schedule reaches a common threshold first (steps:
-#: the figures' axis; SFO and SFO with checks: the cost the title minimises).
+#: Figs. 3/4 and the abstract: the adaptive schedule reaches each threshold first (steps: the
+#: figures' axis; SFO and SFO with checks: the cost the title minimises).
 FASTER = {unit: _faster(unit, "abstract; Figs. 3/4", PAPER, ABSTRACT) for unit in UNITS}
+#: Fig. 2 and Proposition 1(iii), in the words of the paper's summary (no number could be read).
+GROWTH = ("exponential growth of batch size and learning rate decays ||grad f|| faster than linear batch-size "
+          "growth with a constant learning rate")
+GROWTH_FASTER = {unit: _faster(unit, "Fig. 2; Proposition 1(iii)", PAPER, GROWTH) for unit in UNITS}
 #: The same comparison beyond the paper (another optimizer, proxies of the norm): our question.
 QUESTION_FASTER = {unit: _faster(unit, "our question", QUESTION, "") for unit in UNITS}
 BUDGET = Claim("lower within the budget", "ours gets ||grad f|| lower than the other schedule within the budget",
                "abstract; Figs. 3/4", PAPER, "smallest checked ||grad f|| of ours over the other's", "<", 1.0,
                quoted=ABSTRACT)
 QUESTION_BUDGET = dataclasses.replace(BUDGET, source="our question", kind=QUESTION, quoted="")
+GROWTH_BUDGET = dataclasses.replace(BUDGET, source="Fig. 2; Proposition 1(iii)", quoted=GROWTH)
 SWITCH = Claim("switch at the first check", "a stage ends at the first check with ||grad f|| <= eps_m",
                "Algorithm 2, line 5", DERIVED, "every switch at the first such check", "is", True,
                quoted="if ||grad f(theta_t)|| <= eps_m: m <- m + 1")
@@ -144,7 +146,9 @@ def deepest_common(results: dict, levels, metric: str = "grad_norm") -> float | 
 def stage_table(result) -> pd.DataFrame:
     """T1: one row per stage of a staged run: b_m and eta_m (from the run's schedules), eps_m (the
     threshold that ends it; None for periodic stages or the last one), the epoch and step of the
-    switch into it, and its steps and SFO (examples drawn in it)."""
+    switch into it, its steps and SFO (examples drawn in it), and whether it ended at its first
+    check (``one check``: the limit of one switch per check, not eps_m, set its length). A switch
+    at the check that ends the budget opens a stage of no step: it never took effect and is left out."""
     from critbatch.schedules import Progress, as_batch_size, from_spec
 
     config, records = result.config, result.summary.get("stages") or []
@@ -155,9 +159,13 @@ def stage_table(result) -> pd.DataFrame:
         at = Progress(step=int(record["step"]), epoch=float(record["epoch"]), examples=int(record["examples"]),
                       stage=int(record["stage"]))
         end = records[i + 1] if i + 1 < len(records) else {"step": total[0], "examples": total[1]}
+        steps = int(end["step"]) - at.step
+        if steps == 0 and i > 0:  # switched at the last check: never took effect
+            continue
         rows.append({"stage": at.stage, "b": as_batch_size(batch_at(at)), "lr": float(lr_at(at)),
                      "eps": record["threshold"], "switch epoch": at.epoch, "switch step": at.step,
-                     "steps": int(end["step"]) - at.step, "SFO": int(end["examples"]) - at.examples})
+                     "steps": steps, "SFO": int(end["examples"]) - at.examples,
+                     "one check": i + 1 < len(records) and steps <= config.eval_every})
     return pd.DataFrame(rows)
 
 
@@ -257,6 +265,29 @@ def comparison_claims(results: dict, level: float | None, ours: str, others: tup
     return Claims.of(decisions)
 
 
+def level_claims(results: dict, levels, ours: str, others: tuple[str, ...], *, substitute: str,
+                 faster: dict = FASTER) -> Claims:
+    """:func:`comparison_claims` at every threshold of ``levels`` (the ladder's eps_m, fixed
+    before the runs) that some run of ``ours`` or of the other schedule reached; a deeper one,
+    reached by neither, has no value and is left out."""
+    lows = {name: min(float(_trained(r.log).grad_norm.min()) for r in runs) for name, runs in results.items()}
+    return Claims.of([comparison_claims(results, level, ours, (other,), substitute=substitute, faster=faster)
+                      for other in others for level in levels if min(lows[ours], lows[other]) <= level])
+
+
+def verdict_grid(claims: Claims) -> pd.DataFrame:
+    """The work comparisons of ``claims`` as one table: a row per (pair, eps), a column per unit,
+    each cell the verdict and the seed-mean difference (ours minus the other's)."""
+    rows = {}
+    units = {claim.name: unit for unit, claim in FASTER.items()}
+    for d in claims:
+        if d.claim.name not in units or "<=" not in d.setting:
+            continue
+        pair, level = d.setting.split(", ||grad f|| <= ")
+        rows.setdefault((pair, float(level)), {})[UNITS[units[d.claim.name]]] = f"{d.verdict} ({d.value})"
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(["pair", "eps"])
+
+
 def budget_claims(results: dict, ours: str, others: tuple[str, ...], *, substitute: str,
                   claim: Claim = BUDGET) -> Claims:
     """Within the same budget, ``ours`` gets the full-gradient norm lower than each of ``others``:
@@ -289,8 +320,9 @@ def ladder_claims(adaptive: list, substitute: str) -> Claims:
     along the ladder (:data:`LADDER`). Self-checks: no seed mean."""
     switch = {r.config.seed: _switch_at_first_check(r) for r in adaptive}
     spread = {r.config.seed: _ladder_spread(r) for r in adaptive}
-    switches = ", ".join(str(len(r.summary.get("stages") or []) - 1) for r in adaptive)
-    return Claims.of([SWITCH.decide(switch, setting=f"switches per seed: {switches}", data=_data(substitute)),
+    switches = ", ".join(str(len(stage_table(r)) - 1) for r in adaptive)
+    return Claims.of([SWITCH.decide(switch, setting=f"switches that took effect, per seed: {switches}",
+                                    data=_data(substitute)),
                       LADDER.decide(spread, mean=max(spread.values()), setting="the largest over seeds on the mean",
                                     data=_data(substitute))])
 

@@ -18,7 +18,7 @@ from critbatch.plotting import band, label_substitute, label_substitute_above, m
 from . import claims as measured
 
 __all__ = ["bound_curves", "critical_line", "four_panels", "label", "label_figure", "norm_curves", "proxy_traces",
-           "sfo_curves", "stage_ladder", "u_curves"]
+           "reach_curves", "sfo_curves", "stage_ladder", "u_curves"]
 
 X_LABELS = {"step": "steps", "sfo": "SFO (examples whose gradient was computed)",
             "wall": "wall-clock seconds (checks included)", "epoch": "epochs"}
@@ -110,9 +110,14 @@ def sfo_curves(ax: Axes, sweep, *, fit: bool = True) -> None:
         missed = table.index[~ok]
         if len(missed):
             partly = [b for b in missed if np.isfinite(table.loc[b, "sfo_min"])]
-            note = f"{name}: never reached at b = {', '.join(f'{b:g}' for b in missed)}"
+            budget = sweep.budgets
+            note = (f"{name}: censored, not reached within the step budget at b = "
+                    + ", ".join(f"{b:g} ({budget.steps[b]:,} steps = {budget.epochs[b]:.3g} epochs)" for b in missed))
             if partly:
                 note += f" (some seeds did at b = {', '.join(f'{b:g}' for b in partly)})"
+            longer = budget.epochs[budget.index > max(missed)]
+            if len(longer):
+                note += f"; b > {max(missed):g} ran {longer.min():.3g}-{longer.max():.4g} epochs"
             mark_unfinished(ax, list(missed), note=note, color=color)
         b_star = sweep.critical.get(eps, np.nan)
         if np.isfinite(b_star):
@@ -131,6 +136,24 @@ def sfo_curves(ax: Axes, sweep, *, fit: bool = True) -> None:
     ax.text(0.98, 0.03, f"b*({tight:g}) / b*({loose:g}): {sweep.ratio:.3g} from the minima, {fitted:.3g} from the fits; "
             f"theory {(loose / tight) ** 2:g}", transform=ax.transAxes, ha="right", va="bottom", fontsize="x-small",
             bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "0.6"})
+
+
+def reach_curves(axes, comparison, *, colors: dict | None = None) -> None:
+    """Work to reach each threshold eps_m against eps_m (the x-axis inverted: deeper to the
+    right), one line per schedule (seed mean; a gap where a seed never got there): steps, SFO,
+    and SFO with the examples of the full-gradient checks."""
+    table = comparison.by_level
+    names = list(comparison.runs)
+    palette = colors or dict(zip(names, [f"C{i}" for i in range(len(names))]))
+    titles = {"step": "steps", "sfo": "SFO", "work": "SFO + the checks' examples"}
+    for ax, (column, title) in zip(np.ravel(axes), titles.items()):
+        for name in names:
+            rows = table.xs(name, level="schedule")[column].sort_index()
+            ax.plot(rows.index, rows.values, "o-", ms=3, color=palette[name], label=name)
+        ax.set(xscale="log", yscale="log", xlabel=r"threshold $\varepsilon_m$", ylabel=title,
+               title=f"{title} to first reach eps")
+        ax.invert_xaxis()
+    np.ravel(axes)[0].legend(fontsize="x-small")
 
 
 def inverse_fit(ax: Axes, sweep) -> None:

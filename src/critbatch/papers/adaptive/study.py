@@ -124,6 +124,13 @@ def light(scale: str) -> dict:
     )
 
 
+def claim_light(scale: str) -> dict:
+    """:func:`light` with :data:`CLAIM_SEEDS` seeds below paper scale (smoke: one): the setting of
+    the runs of the paper's Fig. 2."""
+    s = light(scale)
+    return s | {"seeds": scales.pick(scale, smoke=s["seeds"], reduced=CLAIM_SEEDS, paper=s["seeds"])}
+
+
 def substitute(scale: str, name: str = "resnet") -> str | None:
     """What the F2/F3 runs of ``name`` train on instead of the paper's (None: the paper's own)."""
     return setting(name, scale)["substitute"]
@@ -144,6 +151,11 @@ def _config(s: dict, seed: int, batch_size: dict, lr: dict, *, optimizer: dict |
     return TrainConfig(dataset=s["dataset"], model=s["model"], optimizer=optimizer or {"kind": "sgd"}, lr=lr,
                        batch_size=batch_size, seed=seed, train_subset=s["train_subset"], normalize=s["normalize"],
                        augment=s["augment"], metrics=metrics, stages=stages, **(budget | changes))
+
+
+#: Seeds of the MLP runs the paper's claims rest on (F1, Fig. 2) at reduced scale; the light
+#: setting's other runs (batch-only and our questions beyond the paper) keep its two.
+CLAIM_SEEDS = 3
 
 
 def _seeds(s: dict, seed: int) -> range:
@@ -194,7 +206,8 @@ def _sfo_settings(scale: str) -> dict:
     s = light(scale)
     return s | scales.pick(scale, smoke={"batch_sizes": [4, 32, 256], "min_steps": 100, "max_steps": 600, "epochs_per_b": 8,
                                          "eps_scale": 0.4},
-                           reduced={"batch_sizes": BATCH_SIZES, "min_steps": 1000, "max_steps": 20_000, "epochs_per_b": 40},
+                           reduced={"batch_sizes": [1, *BATCH_SIZES], "min_steps": 1000, "max_steps": 20_000,
+                                    "epochs_per_b": 40, "seeds": CLAIM_SEEDS},
                            paper={"batch_sizes": BATCH_SIZES, "min_steps": 5000, "max_steps": 200_000, "epochs_per_b": 300})
 
 
@@ -233,10 +246,10 @@ def linear_thresholds(s: dict) -> list[float]:
     return [eps0(s) * math.sqrt(B0 / (B0 + LINEAR_SLOPE * m)) for m in range(count)]
 
 
-def batch_only_runs(scale: str, seed: int = 0) -> dict[str, list[TrainConfig]]:
+def batch_only_runs(scale: str, seed: int = 0, s: dict | None = None) -> dict[str, list[TrainConfig]]:
     """F4: batch size grows (exponentially, x2, or linearly, +8) at constant eta0, adaptively or
-    periodically; against constant b = 128 and b = b0."""
-    s = light(scale)
+    periodically; against constant b = 128 and b = b0 (in setting ``s``, by default :func:`light`)."""
+    s = s or light(scale)
     lr = {"kind": "constant", "value": ETA0}
     exp = {"kind": "exponential", "init": B0, "rate": DELTA, "unit": "stage", "cap": s["batch_max"]}
     lin = {"kind": "linear", "init": B0, "slope": LINEAR_SLOPE, "unit": "stage", "cap": s["batch_max"]}
@@ -250,6 +263,15 @@ def batch_only_runs(scale: str, seed: int = 0) -> dict[str, list[TrainConfig]]:
              f"constant b = {B0}": ({"kind": "constant", "value": B0}, None)}
     return {name: [_config(s, k, batch, lr, stages=stages) for k in _seeds(s, seed)]
             for name, (batch, stages) in specs.items()}
+
+
+def growth_runs(scale: str, seed: int = 0) -> dict[str, list[TrainConfig]]:
+    """The paper's Fig. 2: the adaptive schedule with exponential growth of both batch size and
+    learning rate (the joint schedule) against adaptive linear batch-size growth at constant eta0
+    (the batch-only run), in the setting of :func:`claim_light`."""
+    s = claim_light(scale)
+    return {"exponential batch size and learning rate": [_joint(s, "adaptive", k) for k in _seeds(s, seed)],
+            "linear batch size, constant learning rate": batch_only_runs(scale, seed, s)["adaptive linear"]}
 
 
 PAIRS = ((2, 1.4), (2, 1.5), (2, 2.0))  # (delta, gamma): the code's, and two with gamma >= sqrt(delta)
@@ -323,6 +345,7 @@ class SFOSweep:
     critical_per_seed: pd.DataFrame  # seed x eps -> the measured critical batch size of that seed's runs
     fits: dict  # eps -> theory.Fit (1/T on 1/b over the b every seed of which reached eps)
     checks: dict  # b -> check interval in steps
+    budgets: pd.DataFrame  # per b: the step budget and the epochs it makes (a run not reaching eps is censored there)
     eps_scale: float  # the factor from the paper's eps to this setting's
     trained_on: str
     substitute: str | None
@@ -342,6 +365,12 @@ def _sweep_tables(frame: pd.DataFrame, eps: tuple) -> tuple:
         per_b = table.loc[level].steps.dropna()
         fits[level] = theory.fit(per_b.index.values, per_b.values, level)
     return table, measured.critical_batch_sizes(table), fits
+
+
+def _budgets(loaded: dict, n: int) -> pd.DataFrame:
+    """Per b: the step budget of its runs and the epochs it makes on ``n`` examples."""
+    steps = {b: results[0].config.steps for b, results in loaded.items()}
+    return pd.DataFrame({"steps": steps, "epochs": {b: t * b / n for b, t in steps.items()}}).rename_axis("b")
 
 
 def sfo_batch_size(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
@@ -365,7 +394,7 @@ def sfo_batch_size(loaded: dict, scale: str, seed: int = 0, **options) -> Result
     claims = measured.sfo_claims(seeds, mean, substitute=s["substitute"], paper_eps=paper_eps)
     per_seed = pd.DataFrame({k: c for k, (t, c, f) in seeds.items()}).T.rename_axis("seed")
     sweep = SFOSweep(loaded, eps, paper_eps, frame, mean[0], mean[1], per_seed, mean[2],
-                     {b: check_every(b, n) for b in loaded}, _sfo_settings(scale)["eps_scale"],
+                     {b: check_every(b, n) for b in loaded}, _budgets(loaded, n), _sfo_settings(scale)["eps_scale"],
                      s["substitute"] or "CIFAR-10, ResNet-18", s["substitute"])
     return Result(sweep, claims)
 
@@ -376,10 +405,11 @@ class Comparison:
     in steps, SFO, SFO with the checks and (shown only) wall-clock; the share of time spent in checks."""
 
     runs: dict  # schedule -> results over seeds
-    levels: tuple  # the ladder's thresholds eps_m
-    level: float | None  # the smallest of them that every run reached (the claims' target, chosen after looking)
+    levels: tuple  # the ladder's thresholds eps_m: the claims' targets, fixed before the runs
+    level: float | None  # the smallest of them that every run reached (shown; the weakest run sets it)
     reach: pd.DataFrame  # per schedule at ``level``: step, sfo, work, epoch, wall (mean, min, max over seeds)
     by_level: pd.DataFrame  # per (eps, schedule): the mean step, SFO and SFO with checks of the first reach
+    verdicts: pd.DataFrame  # per (pair, eps): each unit's verdict and seed-mean difference
     shares: pd.DataFrame  # per schedule: the share of the run's time spent in checks
     trained_on: str
     substitute: str | None
@@ -409,17 +439,18 @@ def _by_level(runs: dict, levels) -> pd.DataFrame:
 def compare(runs: dict, s: dict, pairs: tuple, data: str | None = None, *, faster: dict = measured.FASTER,
             budget=measured.BUDGET) -> Result:
     """Schedules ``runs`` (loaded) against the ladder of setting ``s``: for each (ours, others) of
-    ``pairs``, ours reaches the deepest common threshold first (``faster``) and gets the norm lower
-    within the budget (``budget``), decided per seed."""
+    ``pairs``, ours reaches each threshold eps_m first (``faster``, one decision per threshold
+    and unit, :func:`claims.level_claims`) and gets the norm lower within the budget (``budget``),
+    decided per seed."""
     levels = ladder_levels(s)
     level = measured.deepest_common(runs, levels)
     substitute = data if data is not None else s["substitute"]
     claims = Claims.of([part for ours, others in pairs for part in (
-        measured.comparison_claims(runs, level, ours, others, substitute=substitute, faster=faster),
+        measured.level_claims(runs, levels, ours, others, substitute=substitute, faster=faster),
         measured.budget_claims(runs, ours, others, substitute=substitute, claim=budget))])
     reach = measured.reach_table(runs, level) if level is not None else pd.DataFrame()
-    comparison = Comparison(runs, levels, level, reach, _by_level(runs, levels), measured.check_share(runs),
-                            substitute or "the paper's setting", s["substitute"], how(s))
+    comparison = Comparison(runs, levels, level, reach, _by_level(runs, levels), measured.verdict_grid(claims),
+                            measured.check_share(runs), substitute or "the paper's setting", s["substitute"], how(s))
     return Result(comparison, claims)
 
 
@@ -459,6 +490,18 @@ def stage_tables(loaded: dict, scale: str, seed: int = 0, name: str = "resnet", 
     tables = StageTables({r.config.seed: measured.stage_table(r) for r in loaded["adaptive"]},
                          {r.config.seed: measured.stage_table(r) for r in loaded["periodic"]}, data, s["substitute"])
     return Result(tables, measured.ladder_claims(loaded["adaptive"], s["substitute"] or PAPER_SETTINGS[name]))
+
+
+def growth(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
+    """The paper's Fig. 2 (ours: growth) on ``loaded`` (:func:`growth_runs`): the adaptive
+    exponential joint schedule reaches each threshold of its ladder before the adaptive linear
+    batch-only schedule, and gets the norm lower within the same budget, decided per seed."""
+    s = light(scale)
+    return compare(loaded, s, GROWTH_PAIRS, s["substitute"] or "CIFAR-10, ResNet-18", faster=measured.GROWTH_FASTER,
+                   budget=measured.GROWTH_BUDGET)
+
+
+GROWTH_PAIRS = (("exponential batch size and learning rate", ("linear batch size, constant learning rate",)),)
 
 
 BATCH_ONLY_PAIRS = (("adaptive exponential", ("periodic exponential", f"constant b = {CONSTANT_B}", f"constant b = {B0}")),
