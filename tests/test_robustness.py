@@ -217,3 +217,28 @@ def test_a_loss_a_thousandfold_its_first_value_has_diverged_though_finite():
     assert not loop._diverged(rows, {"train_loss": 346.0, "batch_loss": 300.0})  # the stored runs' worst: not
     assert not loop._diverged([{"train_loss": 1e-4}], {"train_loss": 0.5})  # a thousandfold, under the floor
     assert loop._diverged(rows, {"train_loss": math.inf})
+
+
+# oneDNN off where its convolution backward corrupts memory -----------------------------------------
+
+
+def test_onednn_off_is_applied_to_the_run_recorded_and_restored(monkeypatch):
+    import torch
+
+    from critbatch import runs
+
+    seen = []
+
+    @dataclasses.dataclass(frozen=True)
+    class Probe:
+        x: int
+
+    runs.register(Probe, lambda config: (pd.DataFrame({"step": [0]}), {"mkldnn": seen.append(
+        torch.backends.mkldnn.enabled)}))
+    before = torch.backends.mkldnn.enabled
+    monkeypatch.setenv("CRITBATCH_ONEDNN", "off")
+    _, summary = runs.train(Probe(1))
+    assert seen == [False] and summary["onednn"] == "off" and torch.backends.mkldnn.enabled == before
+    monkeypatch.delenv("CRITBATCH_ONEDNN")
+    _, summary = runs.train(Probe(2))
+    assert seen == [False, before] and "onednn" not in summary

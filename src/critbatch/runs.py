@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import os
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
@@ -38,7 +39,7 @@ import torch
 from . import paths, validate
 from .store import Result, Store, config_key, register_type, remove_stale_parts
 
-__all__ = ["Stopwatch", "declared_only", "pinned_threads", "register", "registered", "run", "train"]
+__all__ = ["Stopwatch", "declared_only", "onednn", "pinned_threads", "register", "registered", "run", "train"]
 
 
 @dataclass(frozen=True)
@@ -102,20 +103,37 @@ def pinned_threads(threads: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+@contextlib.contextmanager
+def onednn(enabled: bool) -> Iterator[None]:
+    """Run the body with oneDNN, torch's CPU convolution library, on or off."""
+    before = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = enabled
+    try:
+        yield
+    finally:
+        torch.backends.mkldnn.enabled = before
+
+
 def train(config: Any, *, threads: int = 1, **options) -> tuple:
     """Train ``config`` on ``threads`` pinned CPU threads, checkpointing (if its run type does)
     to ``data/checkpoints/<key>.pt`` and resuming from it, the checkpoint removed once the run
-    ends (and the half-written checkpoints of killed processes before it starts); its log and summary (which records ``threads``). Stores nothing: :func:`run` does, and
-    so does a sweep's driver."""
+    ends (and the half-written checkpoints of killed processes before it starts); its log and
+    summary (which records ``threads``). Stores nothing: :func:`run` does, and so does a
+    sweep's driver.
+
+    ``CRITBATCH_ONEDNN=off`` turns oneDNN off for the run, and the summary says so
+    (``onednn: off``; its convolutions then reduce in another order): on some virtual machines
+    oneDNN's convolution backward corrupts memory (seen on an AMD EPYC VM with torch 2.14.1)."""
     run_type = _run_type(config)
     checkpoint = paths.checkpoint_dir() / f"{config_key(config)}.pt" if run_type.checkpoints else None
     if checkpoint is not None and checkpoint.parent.is_dir():  # debris of saves that a kill interrupted
         remove_stale_parts(checkpoint.parent)
-    with pinned_threads(validate.positive_int(threads, "threads")):
+    off = os.environ.get("CRITBATCH_ONEDNN", "on") == "off"
+    with pinned_threads(validate.positive_int(threads, "threads")), onednn(not off):
         log, summary = run_type.train(config, **options, **({"checkpoint": checkpoint} if checkpoint else {}))
     if checkpoint is not None:  # finished: a later call must train again, not resume a finished run
         checkpoint.unlink(missing_ok=True)
-    return log, {**summary, "threads": threads}
+    return log, {**summary, "threads": threads, **({"onednn": "off"} if off else {})}
 
 
 _MEASURING: contextvars.ContextVar[str | None] = contextvars.ContextVar("measuring", default=None)
