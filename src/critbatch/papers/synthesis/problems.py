@@ -4,10 +4,12 @@
   n = 10^4 at the reduced scale), where beta, lambda_1, and therefore m*, are exact. Its
   measured SFO comes from the speed-up runs of the Paper 3 chapter (steps to each training
   error, m = 1 ... 2048 and n, three seeds).
-* **MLP**: Tsukada & Iiduka's MLP 784-512-256-10 on MNIST, plain SGD at eta = 0.1. Its measured
-  SFO to a training accuracy comes from the Paper 1 chapter's sweep (b = 4 ... 1024, three
-  seeds); the SFO to a full-gradient norm from :func:`gradient_norm_runs`, and the curvature
-  and noise scales along training from :func:`probe_run`.
+* **MLP**: Tsukada & Iiduka's MLP 784-512-256-10 on MNIST, plain SGD. Its measured SFO to a
+  training accuracy comes from the Paper 1 chapter's sweep at eta = 0.1 (b = 4 ... 1024, three
+  seeds) and from :func:`tuned_sweep`, the same runs at every step size of :data:`TUNED_LRS`
+  (the models of Paper 3 and McCandlish et al. assume eta tuned per b); the SFO to a
+  full-gradient norm from :func:`gradient_norm_runs`, and the curvature and noise scales along
+  training from :func:`probe_run` and :func:`trace_probe_run`.
 """
 
 from __future__ import annotations
@@ -22,13 +24,20 @@ from critbatch.train import TrainConfig
 
 from .kernel_scales import EstimatorCheck, KernelNoiseTrace
 
-__all__ = ["PAPER", "PROBE_METRICS", "estimator_check", "gradient_norm_runs", "kernel_panel", "kernel_trace",
-           "probe_run", "sgd_sweep"]
+__all__ = ["PAPER", "PROBE_METRICS", "TRACE_METRICS", "TUNED_LRS", "estimator_check", "gradient_norm_runs",
+           "kernel_panel", "kernel_trace", "probe_run", "sgd_sweep", "trace_probe_run", "tuned_sweep"]
 
 PAPER = "synthesis"
 #: What the probe run measures at every evaluation (critbatch.train.curvature).
 PROBE_METRICS = ("train_loss", "train_acc", "grad_norm", "hessian_lambda1", "sample_beta", "sample_beta_median",
                  "noise_scale", "noise_trace")
+#: What the trace probe measures: lambda_1 and Hutchinson's tr H on the same examples (Paper 3's m* = tr H / lambda_1).
+TRACE_METRICS = ("train_loss", "train_acc", "hessian_lambda1", "hessian_trace", "hessian_trace_se")
+#: The step sizes of the tuned MLP sweep (Paper 1's SGD runs use 0.1 at every b), each run at
+#: every b up to its largest (None: every b). 0.03 stops at b = 32: from b = 64 on, S(b) at
+#: eta = 0.1 is within 20 % of its gradient-descent plateau, where a step three times smaller
+#: takes about three times the steps (chosen after seeing the eta = 0.1 sweep, to save CPU time).
+TUNED_LRS = {0.03: 32, 0.1: None, 0.3: None, 1.0: None}
 
 
 def kernel_panel(scale: str) -> interpolation.Panel:
@@ -40,6 +49,18 @@ def sgd_sweep(scale: str, seed: int = 0) -> dict[int, list[TrainConfig]]:
     """The Paper 1 chapter's plain-SGD runs on MNIST, {b: runs over seeds}, each stopping at the
     chapter's training-accuracy target."""
     return {b: configs for (name, b), configs in armijo.sweep_runs(scale, seed).items() if name == "SGD"}
+
+
+def tuned_sweep(scale: str, seed: int = 0) -> dict[float, dict[int, list[TrainConfig]]]:
+    """{eta: {b: runs over seeds}}: the Paper 1 chapter's plain-SGD run at each b (its first
+    seed's config, for its stop rule, checks and budget) with the step size eta and the seeds of
+    this chapter (three; one at smoke scale), whatever seeds that chapter's sweep has. At
+    eta = 0.1 these are that sweep's own runs."""
+    seeds = range(seed, seed + scales.pick(scale, smoke=1, reduced=3, paper=3))
+    templates = {b: configs[0] for b, configs in sgd_sweep(scale, seed).items()}
+    return {eta: {b: [replace(template, seed=s, lr={**template.lr, "value": eta}) for s in seeds]
+                  for b, template in templates.items() if largest is None or b <= largest}
+            for eta, largest in TUNED_LRS.items()}
 
 
 def _train_size(config: TrainConfig) -> int:
@@ -56,6 +77,12 @@ def probe_run(scale: str, seed: int = 0) -> TrainConfig:
     chapter = sgd_sweep(scale, seed)[b][0]
     return replace(chapter, epochs=epochs, stop=None, patience=None, metrics=PROBE_METRICS,
                    eval_every=math.ceil(_train_size(chapter) / b / per_epoch))
+
+
+def trace_probe_run(scale: str, seed: int = 0) -> TrainConfig:
+    """:func:`probe_run`'s training (the same steps: its measurements draw no random numbers of
+    the run's), measuring lambda_1 and tr H (:data:`TRACE_METRICS`) at the same checks."""
+    return replace(probe_run(scale, seed), metrics=TRACE_METRICS)
 
 
 def gradient_norm_runs(scale: str, seed: int = 0) -> dict[int, list[TrainConfig]]:

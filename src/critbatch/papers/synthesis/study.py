@@ -60,8 +60,9 @@ def runs(scale: str, seed: int = 0) -> dict:
     lists them first, and the synthesis's own (:mod:`.problems`)."""
     return {"kernel": interpolation.speedup_runs(problems.kernel_panel(scale), scale, seed),
             "trace": problems.kernel_trace(scale, seed), "check": problems.estimator_check(scale, seed),
-            "sweep": problems.sgd_sweep(scale, seed), "norms": problems.gradient_norm_runs(scale, seed),
-            "probe": problems.probe_run(scale, seed)}
+            "sweep": problems.sgd_sweep(scale, seed), "tuned": problems.tuned_sweep(scale, seed),
+            "norms": problems.gradient_norm_runs(scale, seed), "probe": problems.probe_run(scale, seed),
+            "curvature": problems.trace_probe_run(scale, seed)}
 
 
 def critical_batch(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
