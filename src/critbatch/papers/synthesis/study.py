@@ -66,8 +66,8 @@ def runs(scale: str, seed: int = 0) -> dict:
     lists them first, and the synthesis's own (:mod:`.problems`)."""
     return {"kernel": interpolation.speedup_runs(problems.kernel_panel(scale), scale, seed),
             "trace": problems.kernel_trace(scale, seed), "check": problems.estimator_check(scale, seed),
-            "sweep": problems.sgd_sweep(scale, seed), "curvature": problems.trace_probe_run(scale, seed),
-            "tuned": problems.tuned_sweep(scale, seed), "norms": problems.gradient_norm_runs(scale, seed),
+            "sweep": problems.sgd_sweep(scale, seed), "tuned": problems.tuned_sweep(scale, seed),
+            "curvature": problems.trace_probe_run(scale, seed), "norms": problems.gradient_norm_runs(scale, seed),
             "probe": problems.probe_run(scale, seed)}
 
 
@@ -141,9 +141,9 @@ def _constant(values: dict, row: pd.Series) -> dict:
 
 def _probe_m_star(row: pd.Series) -> dict:
     """m* = beta / lambda_1 + 1 (Paper 3, eq. 14) and tr H / lambda_1 (its Section 1) with the
-    probe runs' estimates at ``row`` (tr H and its lambda_1 from the trace probe, one Hessian)."""
+    probe runs' estimates at ``row`` (tr H from the trace probe, on lambda_1's examples)."""
     return {"m*": float(row.sample_beta / row.hessian_lambda1 + 1),
-            "tr H/λ1": float(row.hessian_trace / row.trace_lambda1)}
+            "tr H/λ1": float(row.hessian_trace / row.hessian_lambda1)}
 
 
 def kernel(speedup: dict, trace) -> Problem:
@@ -177,14 +177,16 @@ def mlp(tuned: dict, sweep: dict, norms: dict, probe, curvature, scale: str) -> 
 
 
 def _along(probe: pd.DataFrame, curvature: pd.DataFrame) -> pd.DataFrame:
-    """The probe run's log with the trace probe's tr H (and its standard error) and lambda_1
-    (``trace_lambda1``) beside it, after step 0; an error unless both ran the same steps."""
-    if not np.array_equal(probe.step, curvature.step) or not np.allclose(probe.train_acc, curvature.train_acc):
+    """The probe run's log with the trace probe's tr H and its standard error beside it (NaN
+    after the trace probe's shorter budget), after step 0; an error unless the two runs logged
+    the same training accuracy at every step they share."""
+    both = probe.merge(curvature[["step", "train_acc", "hessian_trace", "hessian_trace_se"]], on="step",
+                       how="left", suffixes=("", " (trace probe)"))
+    shared = both["train_acc (trace probe)"].notna()
+    if shared.sum() != len(curvature) or not np.allclose(both.train_acc[shared], both["train_acc (trace probe)"][shared]):
         raise ValueError("the trace probe did not follow the probe run's trajectory")
-    extra = curvature[["hessian_trace", "hessian_trace_se", "hessian_lambda1"]].rename(
-        columns={"hessian_lambda1": "trace_lambda1"})
-    along = pd.concat([probe, extra.set_axis(probe.index)], axis=1)
-    return along[along.step > 0]
+    both = both.drop(columns="train_acc (trace probe)").set_axis(probe.index)
+    return both[both.step > 0]
 
 
 def _norm_levels(runs: dict, count: int = 4) -> tuple[float, ...]:
