@@ -165,12 +165,12 @@ class Run:
 def test_the_step_size_is_tuned_per_batch_size_by_the_mean_steps_to_the_target():
     """At b = 4 eta = 0.1 is fastest; at b = 64 eta = 1 would be, but one seed never reaches the
     target, so eta = 0.3 is chosen; a step size not run at a b is no candidate there."""
-    runs = {0.1: {4: [Run(0, [10, 20], [0.5, 0.97]), Run(1, [10], [0.97])],
-                  64: [Run(0, [10, 20, 30], [0.5, 0.6, 0.97]), Run(1, [30], [0.97])]},
-            0.3: {4: [Run(0, [30], [0.97]), Run(1, [30], [0.97])],
-                  64: [Run(0, [20], [0.97]), Run(1, [20], [0.97])]},
-            1.0: {64: [Run(0, [10], [0.97]), Run(1, [10, 20], [0.2, 0.1])]}}
+    runs = {4: {0.1: [Run(0, [10, 20], [0.5, 0.97]), Run(1, [10], [0.97])],
+                0.3: [Run(0, [30], [0.97]), Run(1, [30], [0.97])]},
+            64: {0.1: [Run(0, [10, 20, 30], [0.5, 0.6, 0.97]), Run(1, [30], [0.97])],
+                 0.3: [Run(0, [20], [0.97]), Run(1, [20], [0.97])],
+                 1.0: [Run(0, [10], [0.97]), Run(1, [10, 20], [0.2, 0.1])]}}
     chosen, table = study.tune(runs, 0.97)
     assert table["tuned η"].to_dict() == {4: 0.1, 64: 0.3}
-    assert chosen[4] is runs[0.1][4] and chosen[64] is runs[0.3][64]
+    assert chosen[4] is runs[4][0.1] and chosen[64] is runs[64][0.3]
     assert table.loc[4, 0.1] == 15 and np.isnan(table.loc[64, 1.0]) and np.isnan(table.loc[4, 1.0])

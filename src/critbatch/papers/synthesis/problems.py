@@ -50,16 +50,17 @@ def sgd_sweep(scale: str, seed: int = 0) -> dict[int, list[TrainConfig]]:
     return {b: configs for (name, b), configs in armijo.sweep_runs(scale, seed).items() if name == "SGD"}
 
 
-def tuned_sweep(scale: str, seed: int = 0) -> dict[float, dict[int, list[TrainConfig]]]:
-    """{eta: {b: runs over seeds}}: the Paper 1 chapter's plain-SGD run at each b (its first
-    seed's config, for its stop rule, checks and budget) with the step size eta and the seeds of
-    this chapter (three; one at smoke scale), whatever seeds that chapter's sweep has. At
-    eta = 0.1 these are that sweep's own runs."""
+def tuned_sweep(scale: str, seed: int = 0) -> dict[int, dict[float, list[TrainConfig]]]:
+    """{b: {eta: runs over seeds}}, the largest b first (the sweep trains in this order, and a
+    large b is cheap): the Paper 1 chapter's plain-SGD run at each b (its first seed's config, for
+    its stop rule, checks and budget) with the step size eta and the seeds of this chapter (three;
+    one at smoke scale), whatever seeds that chapter's sweep has. At eta = 0.1 these are that
+    sweep's own runs."""
     seeds = range(seed, seed + scales.pick(scale, smoke=1, reduced=3, paper=3))
     templates = {b: configs[0] for b, configs in sgd_sweep(scale, seed).items()}
-    return {eta: {b: [replace(template, seed=s, lr={**template.lr, "value": eta}) for s in seeds]
-                  for b, template in templates.items()}
-            for eta in TUNED_LRS}
+    return {b: {eta: [replace(templates[b], seed=s, lr={**templates[b].lr, "value": eta}) for s in seeds]
+                for eta in TUNED_LRS}
+            for b in sorted(templates, reverse=True)}
 
 
 def _train_size(config: TrainConfig) -> int:

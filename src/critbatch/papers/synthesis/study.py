@@ -82,17 +82,17 @@ def critical_batch(loaded: dict, scale: str, seed: int = 0, **options) -> Result
 
 
 def tune(runs: dict, target: float) -> tuple[dict, pd.DataFrame]:
-    """The step size tuned per batch size: ``runs`` maps eta to ``{b: results over seeds}``; per
+    """The step size tuned per batch size: ``runs`` maps b to ``{eta: results over seeds}``; per
     b, the eta with the fewest mean steps to the training accuracy ``target`` (the tightest, where
     the runs stop) over seeds, among those every seed of which reached it (fixed before the runs).
     Returns ``{b: the results at that eta}`` and the table of mean steps (b by eta, NaN where a
     seed missed or eta was not run) with the chosen eta."""
-    frames = [predictions.steps_from_logs(by_b, "train_acc", (target,), higher=True).assign(eta=eta)
-              for eta, by_b in runs.items()]
+    frames = [predictions.steps_from_logs({b: results}, "train_acc", (target,), higher=True).assign(eta=eta)
+              for b, by_eta in runs.items() for eta, results in by_eta.items()]
     steps = pd.concat(frames).groupby(["b", "eta"]).steps
     means = steps.mean().where(steps.count().eq(steps.size())).unstack("eta")
     best = means.idxmin(axis=1)
-    chosen = {b: runs[eta][b] for b, eta in best.items()}
+    chosen = {b: runs[b][eta] for b, eta in best.items()}
     return chosen, means.assign(**{"tuned η": best})
 
 
