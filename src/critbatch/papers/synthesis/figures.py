@@ -96,7 +96,8 @@ def along_training(ax: Axes, along, m_star=None, trace_ratio=None) -> None:
                 markersize=3, label="m* = β/λ1 + 1 (β: largest of 128 examples)")
         ax.plot(steps, along.sample_beta_median / along.hessian_lambda1 + 1, color=STYLE["m*"][0], linestyle=":",
                 label="β/λ1 + 1 with the median example's curvature")
-        ax.plot(steps, along.hessian_trace / along.hessian_lambda1, color=STYLE["tr H/λ1"][0], marker="<",
-                markersize=3, label="m* = tr H/λ1 (Hutchinson, 32 probes)")
+        traced = along.dropna(subset=["hessian_trace"])
+        ax.plot(traced.step, traced.hessian_trace / traced.hessian_lambda1, color=STYLE["tr H/λ1"][0], marker="<",
+                markersize=4, label="m* = tr H/λ1 (Hutchinson, 32 probes; every epoch)")
     ax.set(yscale="log", xlabel="SGD steps", ylabel="batch size")
     ax.legend(fontsize=8)

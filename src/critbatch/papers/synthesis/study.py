@@ -66,8 +66,8 @@ def runs(scale: str, seed: int = 0) -> dict:
     lists them first, and the synthesis's own (:mod:`.problems`)."""
     return {"kernel": interpolation.speedup_runs(problems.kernel_panel(scale), scale, seed),
             "trace": problems.kernel_trace(scale, seed), "check": problems.estimator_check(scale, seed),
-            "sweep": problems.sgd_sweep(scale, seed), "tuned": problems.tuned_sweep(scale, seed),
-            "curvature": problems.trace_probe_run(scale, seed), "norms": problems.gradient_norm_runs(scale, seed),
+            "sweep": problems.sgd_sweep(scale, seed), "curvature": problems.trace_probe_run(scale, seed),
+            "tuned": problems.tuned_sweep(scale, seed), "norms": problems.gradient_norm_runs(scale, seed),
             "probe": problems.probe_run(scale, seed)}
 
 
@@ -177,9 +177,9 @@ def mlp(tuned: dict, sweep: dict, norms: dict, probe, curvature, scale: str) -> 
 
 
 def _along(probe: pd.DataFrame, curvature: pd.DataFrame) -> pd.DataFrame:
-    """The probe run's log with the trace probe's tr H and its standard error beside it (NaN
-    after the trace probe's shorter budget), after step 0; an error unless the two runs logged
-    the same training accuracy at every step they share."""
+    """The probe run's log with the trace probe's tr H and its standard error beside it (NaN at
+    the checks the trace probe skips or after its shorter budget), after step 0; an error unless
+    the two runs logged the same training accuracy at every step the trace probe logged."""
     both = probe.merge(curvature[["step", "train_acc", "hessian_trace", "hessian_trace_se"]], on="step",
                        how="left", suffixes=("", " (trace probe)"))
     shared = both["train_acc (trace probe)"].notna()
