@@ -16,8 +16,9 @@ __all__ = ["along_training", "models", "predictions_by_target", "sfo_curves", "t
 
 STYLE = {"measured": ("k", "o", "-"), "measured knee": ("k", "s", "--"), "fitted b*": ("C0", "^", "-"),
          "m*": ("C1", "v", "-"), "tr H/λ1": ("C4", "<", "-"), "B_simple": ("C2", "D", "-"), "McCandlish B_crit": ("C3", "P", "-")}
-TARGET_LABELS = {"training error": "training error (target)", "training accuracy": "training accuracy (target)",
+TARGET_LABELS = {"training error": "training error (target)",
                  "training accuracy, η = 0.1": "training accuracy at η = 0.1 (target)",
+                 "training accuracy, η tuned": "training accuracy, η tuned (target)",
                  "gradient norm": "full-gradient norm (target)"}
 
 

@@ -25,9 +25,13 @@ __all__ = ["Problem", "Synthesis", "closest_predictions", "critical_batch", "est
 #: quarter epoch; the paper's target is the last).
 ACCURACY_TARGETS = {"smoke": (0.6, 0.7, 0.8, 0.85), "reduced": (0.9, 0.93, 0.95, 0.97), "paper": (0.9, 0.93, 0.95, 0.97)}
 
-#: The MLP's kinds of target: the tuned sweep's accuracies (where its claims are decided), the
-#: eta = 0.1 sweep's (shown beside them) and the gradient norm (one seed, shown, not decided).
-TUNED, FIXED, NORM = "training accuracy", "training accuracy, η = 0.1", "gradient norm"
+#: The MLP's kinds of target: the sweep with eta tuned per b (where its claims are decided; the
+#: grid is run from b = problems.TUNED_FROM up), the Paper 1 chapter's sweep at eta = 0.1
+#: (shown beside it) and the gradient norm (one seed, shown, not decided).
+FIXED, TUNED, NORM = "training accuracy, η = 0.1", "training accuracy, η tuned", "gradient norm"
+
+#: The largest difference in training accuracy at which the trace probe counts as following the probe run.
+TRAJECTORY_TOLERANCE = 1e-3
 
 #: Rows on each side averaged for B_simple: 50 steps of the kernel trace, half an epoch of the probe run.
 KERNEL_WINDOW, MLP_WINDOW = 5, 1
@@ -74,7 +78,7 @@ def runs(scale: str, seed: int = 0) -> dict:
 def critical_batch(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
     """Both problems, the estimator check, the closest predictions and the claims."""
     kernel_problem = kernel(loaded["kernel"], loaded["trace"])
-    chosen, tuning = tune(loaded["tuned"], max(ACCURACY_TARGETS[scale]))
+    chosen, tuning = tune(loaded["tuned"], max(ACCURACY_TARGETS[scale]))  # the tightest target
     mlp_problem = mlp(chosen, loaded["sweep"], loaded["norms"], loaded["probe"], loaded["curvature"], scale)
     data = Synthesis(kernel_problem, mlp_problem, estimator_check(loaded["check"]),
                      closest_predictions(kernel_problem, mlp_problem), tuning)
@@ -164,12 +168,12 @@ def kernel(speedup: dict, trace) -> Problem:
 def mlp(tuned: dict, sweep: dict, norms: dict, probe, curvature, scale: str) -> Problem:
     """The MNIST MLP: training-accuracy targets from the tuned sweep (``{b: results}`` at the eta
     chosen by :func:`tune`; its claims are decided) and from the Paper 1 chapter's SGD sweep at
-    eta = 0.1, gradient-norm targets from :func:`.problems.gradient_norm_runs` (one seed: shown,
-    not decided); m*, tr H/λ1 and B_simple along :func:`.problems.probe_run` and
+    eta = 0.1 (shown), gradient-norm targets from :func:`.problems.gradient_norm_runs` (one
+    seed: shown, not decided); m*, tr H/λ1 and B_simple along :func:`.problems.probe_run` and
     :func:`.problems.trace_probe_run`, which follow one trajectory (checked)."""
     targets = ACCURACY_TARGETS[scale]
-    kinds = {TUNED: (predictions.steps_from_logs(tuned, "train_acc", targets, higher=True), "train_acc", True),
-             FIXED: (predictions.steps_from_logs(sweep, "train_acc", targets, higher=True), "train_acc", True),
+    kinds = {FIXED: (predictions.steps_from_logs(sweep, "train_acc", targets, higher=True), "train_acc", True),
+             TUNED: (predictions.steps_from_logs(tuned, "train_acc", targets, higher=True), "train_acc", True),
              NORM: (predictions.steps_from_logs(norms, "grad_norm", _norm_levels(norms), higher=False), "grad_norm",
                     False)}
     return _problem("MLP 784-512-256-10, MNIST", "MLP", kinds, _along(probe.log, curvature.log), _probe_m_star,
@@ -178,12 +182,16 @@ def mlp(tuned: dict, sweep: dict, norms: dict, probe, curvature, scale: str) -> 
 
 def _along(probe: pd.DataFrame, curvature: pd.DataFrame) -> pd.DataFrame:
     """The probe run's log with the trace probe's tr H and its standard error beside it (NaN at
-    the checks the trace probe skips or after its shorter budget), after step 0; an error unless
-    the two runs logged the same training accuracy at every step the trace probe logged."""
+    the checks the trace probe skips), after step 0; an error unless the two runs' training
+    accuracies agree within ``TRAJECTORY_TOLERANCE`` at every step both logged (the trace
+    probe's last row, at the end of its budget, falls between the probe's checks). They are the
+    same training, not bit for bit: on the reduced runs they differ by at most 1.3e-4 (8 of
+    60,000 examples)."""
     both = probe.merge(curvature[["step", "train_acc", "hessian_trace", "hessian_trace_se"]], on="step",
                        how="left", suffixes=("", " (trace probe)"))
     shared = both["train_acc (trace probe)"].notna()
-    if shared.sum() != len(curvature) or not np.allclose(both.train_acc[shared], both["train_acc (trace probe)"][shared]):
+    if not shared.any() or not np.allclose(both.train_acc[shared], both["train_acc (trace probe)"][shared],
+                                             rtol=0, atol=TRAJECTORY_TOLERANCE):
         raise ValueError("the trace probe did not follow the probe run's trajectory")
     both = both.drop(columns="train_acc (trace probe)").set_axis(probe.index)
     return both[both.step > 0]
