@@ -37,7 +37,7 @@ def test_the_predictions_of_runs_that_follow_mccandlish_model():
     sizes = [1, 2, 4, 8, 16, 32, 64]
     frame = pd.DataFrame([{"target": 0.1, "b": b, "seed": s, "steps": 100 + 800 / b, "sfo": b * (100 + 800 / b)}
                           for b in sizes for s in range(2)])
-    scales_at = pd.DataFrame({"m*": [2.0], "B_simple": [30.0]}, index=[0.1])
+    scales_at = pd.DataFrame({"m*": [2.0], "tr H/λ1": [3.0], "B_simple": [30.0]}, index=[0.1])
     table, errors = predictions.critical_table(frame, scales_at)
     row = table.loc[0.1]
     assert row["McCandlish B_crit"] == pytest.approx(8.0)
@@ -59,7 +59,7 @@ def table_of(targets: dict, prediction: float = 8.0) -> pd.DataFrame:
     """A predictions table with the given measured knees (and smallest-SFO b) per target, every
     prediction ``prediction``."""
     return pd.DataFrame({t: {"measured": knee, "measured knee": knee, "fitted b*": prediction, "m*": prediction,
-                             "B_simple": prediction, "B_simple, first row": prediction,
+                             "tr H/λ1": prediction, "B_simple": prediction, "B_simple, first row": prediction,
                              "McCandlish B_crit": prediction} for t, knee in targets.items()}).T
 
 
@@ -73,7 +73,7 @@ def problem_of(kind: str, seeds: dict, errors: pd.DataFrame, mean: pd.DataFrame 
     is ``mean``, by default seed 0's), every seed with the same ``errors``."""
     mean = next(iter(seeds.values())) if mean is None else mean
     return study.Problem("toy", "toy", {kind: None}, {kind: mean}, {kind: errors},
-                         {kind: {s: (t, errors) for s, t in seeds.items()}}, {kind: mean}, pd.DataFrame())
+                         {kind: {s: (t, errors) for s, t in seeds.items()}}, {kind: mean}, pd.DataFrame(), (kind,))
 
 
 def verdicts_of(decided) -> dict:
@@ -87,6 +87,7 @@ def test_the_problem_claims_test_what_they_say():
     assert verdicts_of(decided) == {
         claims.B_STAR.name: NOT_REPRODUCED,  # 8 against 32: two doublings
         claims.M_STAR.name: NOT_REPRODUCED,
+        claims.M_TRACE.name: NOT_REPRODUCED,
         claims.B_SIMPLE.name: REPRODUCED,
         claims.MODELS.name: NOT_REPRODUCED,  # 0.2 against 0.3, whatever Paper 1 predicts elsewhere
         claims.EARLY_LATE.name: NOT_REPRODUCED}
@@ -135,3 +136,41 @@ def test_full_batch_runs_made_once_count_for_every_seed():
                           for b, seeds in ((1, (0, 1)), (2, (0, 1)), (100, (0,))) for s in seeds])
     by_seed = study._by_seed(frame)
     assert {s: sorted(f.b) for s, f in by_seed.items()} == {0: [1, 2, 100], 1: [1, 2, 100]}
+
+
+def test_paper_3s_headline_m_star_is_decided_on_its_own_column():
+    """tr H/λ1 = 9 against a knee of 8 (0.17 doublings: within the factor 2, clear of the tie) while β/λ1 + 1 = 64
+    is three doublings off: the two definitions of m* are decided apart."""
+    table = table_of({0.1: 8.0}, prediction=64.0).assign(**{"tr H/λ1": 9.0})
+    verdicts = verdicts_of(problem_claims(problem_of("training error", {0: table, 1: table},
+                                                     errors_of([0.1], 0.5, 0.1, 0))))
+    assert verdicts[claims.M_TRACE.name] == REPRODUCED and verdicts[claims.M_STAR.name] == NOT_REPRODUCED
+
+
+def test_only_the_decided_kinds_of_target_are_decided():
+    table = table_of({0.1: 8.0})
+    problem = study.Problem("toy", "toy", {}, {"a": table, "b": table}, {k: errors_of([0.1], 0.5, 0.1, 0) for k in "ab"},
+                            {k: {0: (table, errors_of([0.1], 0.5, 0.1, 0))} for k in "ab"}, {}, pd.DataFrame(), ("b",))
+    assert {d.setting.split("; ")[1].split()[0] for d in problem_claims(problem)} == {"b"}
+
+
+class Run:
+    """A stored result as the synthesis reads it: a config with a seed and a log."""
+
+    def __init__(self, seed: int, steps: list[int], accuracies: list[float]):
+        self.config = type("Config", (), {"seed": seed})()
+        self.log = pd.DataFrame({"step": [0, *steps], "sfo": [0, *steps], "train_acc": [0.1, *accuracies]})
+
+
+def test_the_step_size_is_tuned_per_batch_size_by_the_mean_steps_to_the_target():
+    """At b = 4 eta = 0.1 is fastest; at b = 64 eta = 1 would be, but one seed never reaches the
+    target, so eta = 0.3 is chosen; a step size not run at a b is no candidate there."""
+    runs = {4: {0.1: [Run(0, [10, 20], [0.5, 0.97]), Run(1, [10], [0.97])],
+                0.3: [Run(0, [30], [0.97]), Run(1, [30], [0.97])]},
+            64: {0.1: [Run(0, [10, 20, 30], [0.5, 0.6, 0.97]), Run(1, [30], [0.97])],
+                 0.3: [Run(0, [20], [0.97]), Run(1, [20], [0.97])],
+                 1.0: [Run(0, [10], [0.97]), Run(1, [10, 20], [0.2, 0.1])]}}
+    chosen, table = study.tune(runs, 0.97)
+    assert table["tuned η"].to_dict() == {4: 0.1, 64: 0.3}
+    assert chosen[4] is runs[4][0.1] and chosen[64] is runs[64][0.3]
+    assert table.loc[4, 0.1] == 15 and np.isnan(table.loc[64, 1.0]) and np.isnan(table.loc[4, 1.0])

@@ -8,6 +8,10 @@ quantities of the loss alone:
   the top eigenvalue of the Hessian of the training loss :math:`f = \frac1n\sum_i \ell_i` and
   :math:`\beta` the smoothness of the individual losses, :math:`\sup_i \lambda_{\max}(\nabla^2\ell_i)`
   (for kernel least squares :math:`\max_i k(x_i, x_i)`);
+* Ma, Bassily & Belkin (2018), Section 1, contribution 2, their headline definition:
+  :math:`m^* = \operatorname{tr}H/\lambda_1(H)`, with :math:`H` the Hessian at the critical point
+  (for kernel least squares :math:`\operatorname{tr}H \le \beta`, with equality when every
+  :math:`k(x_i, x_i)` is the same); :func:`hessian_trace` estimates :math:`\operatorname{tr}H`;
 * McCandlish et al. (2018), eq. 2.8: the simple noise scale
   :math:`B_{\text{simple}} = \operatorname{tr}\Sigma / \|\nabla f\|^2`, with :math:`\Sigma` the
   covariance of the per-example gradients.
@@ -15,12 +19,13 @@ quantities of the loss alone:
 The estimators take a loss closure and the parameters, so they serve any model;
 :func:`top_eigenvalue` and :func:`noise_scale` are checked on kernel least squares, where the
 values are known exactly (the synthesis chapter). The measurements ``hessian_lambda1``,
-``sample_beta`` and ``noise_scale`` apply them to the training loop's network (cross-entropy,
+``hessian_trace``, ``sample_beta`` and ``noise_scale`` apply them to the training loop's network (cross-entropy,
 eval mode) on fixed random samples of the training set.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Callable, NamedTuple
 
@@ -30,9 +35,10 @@ from torch.nn import functional as F
 
 from .measurements import Probe, _flat_grad, fixed_sample, measurement, trainable
 
-__all__ = ["Eigenvalue", "noise_scale", "per_example_gradients", "sample_top_eigenvalues", "top_eigenvalue"]
+__all__ = ["Eigenvalue", "Trace", "hessian_trace", "noise_scale", "per_example_gradients", "sample_top_eigenvalues", "top_eigenvalue"]
 
 POWER_ITERATIONS = 30  # Hessian-vector products per eigenvalue (stops earlier at 1e-4 relative change)
+TRACE_PROBES = 32  # Rademacher vectors of Hutchinson's trace estimate
 
 
 def _hvp(loss: Callable[[], torch.Tensor], params: list[torch.Tensor], vector: list[torch.Tensor]) -> list:
@@ -74,6 +80,40 @@ def top_eigenvalue(loss: Callable[[], torch.Tensor], params: list[torch.Tensor],
             break
         vector = product
     return Eigenvalue(value, products)
+
+
+class Trace(NamedTuple):
+    """A trace estimated by Hutchinson's estimator, its standard error and the probes it took."""
+
+    value: float
+    standard_error: float
+    probes: int
+
+
+def hessian_trace(loss: Callable[[], torch.Tensor], params: list[torch.Tensor], *, probes: int = TRACE_PROBES,
+                  seed: int = 0) -> Trace:
+    r"""Hutchinson's estimator of :math:`\operatorname{tr}H`, the Hessian of ``loss()`` in
+    ``params``: the mean of :math:`v^\top H v` over ``probes`` Rademacher vectors :math:`v`
+    (independent random signs, so :math:`\mathbb{E}[vv^\top] = I`), each by one Hessian-vector
+    product on the same gradient graph, and the standard error of that mean. Exact for a diagonal
+    Hessian (:math:`v^\top D v = \sum_i d_i`); its variance is :math:`2\sum_{i \ne j} H_{ij}^2/`
+    ``probes``.
+
+    >>> w = torch.zeros(3, requires_grad=True)
+    >>> hessian_trace(lambda: (torch.tensor([1.0, 4.0, 2.0]) * w**2).sum() / 2, [w], probes=4)
+    Trace(value=7.0, standard_error=0.0, probes=4)
+    """
+    generator = torch.Generator().manual_seed(seed)
+    gradients = torch.autograd.grad(loss(), params, create_graph=True)
+    values = []
+    for _ in range(probes):
+        vector = [(2 * torch.randint(0, 2, p.shape, generator=generator) - 1).to(p) for p in params]
+        dot = sum((g * v).sum() for g, v in zip(gradients, vector))
+        product = torch.autograd.grad(dot, params, retain_graph=True)
+        values.append(float(sum((h * v).sum() for h, v in zip(product, vector))))
+    found = torch.tensor(values, dtype=torch.float64)
+    error = float(found.std() / math.sqrt(probes)) if probes > 1 else math.nan
+    return Trace(float(found.mean()), error, probes)
 
 
 def sample_top_eigenvalues(losses: Callable[[int], torch.Tensor], params: list[torch.Tensor], count: int,
@@ -136,6 +176,21 @@ def hessian_lambda1(probe: Probe, wanted: frozenset) -> dict:
     probe.model.train()
     probe.examples += 4 * found.products * len(y)  # a product: forward, backward and their backward
     return {"hessian_lambda1": found.value}
+
+
+@measurement("hessian_trace", "hessian_trace_se")
+def hessian_trace_of_the_loss(probe: Probe, wanted: frozenset) -> dict:
+    """:func:`hessian_trace` of the mean cross-entropy over the ``CURVATURE_SIZE`` fixed training
+    examples of ``hessian_lambda1`` (so their ratio is Ma et al.'s tr H / lambda_1 on one
+    Hessian), eval mode; ``hessian_trace_se`` is its standard error over the probes."""
+    images, labels = probe.train
+    pick = fixed_sample(labels, CURVATURE_SIZE, 5)
+    x, y = images[pick], labels[pick]
+    probe.model.eval()
+    found = hessian_trace(lambda: F.cross_entropy(probe.model(x), y), trainable(probe.model))
+    probe.model.train()
+    probe.examples += (2 + 2 * found.probes) * len(y)  # the gradient graph once, then a backward pair per probe
+    return {"hessian_trace": found.value, "hessian_trace_se": found.standard_error}
 
 
 @measurement("sample_beta", "sample_beta_median")

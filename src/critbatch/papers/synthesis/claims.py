@@ -20,8 +20,8 @@ from critbatch.analysis.verdicts import QUESTION, Claim, Claims
 
 from .predictions import KNEE, PREDICTIONS
 
-__all__ = ["B_SIMPLE", "B_STAR", "EARLY_LATE", "FACTOR", "MODELS", "M_STAR", "closest", "doublings",
-           "loosest", "problem_claims", "tightest"]
+__all__ = ["B_SIMPLE", "B_STAR", "EARLY_LATE", "FACTOR", "MODELS", "M_STAR", "M_TRACE", "closest", "doublings",
+           "higher", "loosest", "problem_claims", "tightest"]
 
 #: A prediction "holds" within this factor of what it predicts.
 FACTOR = 2.0
@@ -39,6 +39,13 @@ M_STAR = Claim(
     "our question (Paper 3's eq. 14 applied to the synthesis problems)", QUESTION,
     "|log2(m* / knee)|", "<=", math.log2(FACTOR), resolution=GRID, resolution_why=_GRID_WHY,
     quoted="m* = β/λ1 + 1",
+    chosen=f"the knee (the largest b whose SFO is within {KNEE - 1:.0%} of the smallest) is ours, not Paper 3's")
+M_TRACE = Claim(
+    "tr H / λ1 ends linear scaling", "Paper 3's headline m* = tr H/λ1(H) is where linear scaling ends (the measured "
+    "knee)", "our question (Paper 3's Section 1, contribution 2, m* = tr H/λ1(H) with H the Hessian at the critical "
+    "point, applied to the synthesis problems, read where the target is first reached)", QUESTION,
+    "|log2(tr H/λ1 / knee)|", "<=", math.log2(FACTOR), resolution=GRID, resolution_why=_GRID_WHY,
+    quoted="m* = tr H/λ1(H)",
     chosen=f"the knee (the largest b whose SFO is within {KNEE - 1:.0%} of the smallest) is ours, not Paper 3's")
 B_SIMPLE = Claim(
     "B_simple approximates B_crit", "McCandlish et al.'s B_simple = tr Σ / ‖∇f‖² approximates their fitted B_crit",
@@ -67,14 +74,19 @@ def doublings(prediction, reference) -> np.ndarray:
     return np.abs(np.log2(np.asarray(prediction, float) / np.asarray(reference, float)))
 
 
+def higher(kind: str) -> bool:
+    """Whether a target of this kind is reached from below (an accuracy), not from above (an error or a norm)."""
+    return kind.startswith("training accuracy")
+
+
 def tightest(kind: str, table: pd.DataFrame):
     """The tightest target of a table: the highest accuracy, else the lowest error or norm."""
-    return table.index.max() if kind == "training accuracy" else table.index.min()
+    return table.index.max() if higher(kind) else table.index.min()
 
 
 def loosest(kind: str, table: pd.DataFrame):
     """The loosest target of a table: the lowest accuracy, else the highest error or norm."""
-    return table.index.min() if kind == "training accuracy" else table.index.max()
+    return table.index.min() if higher(kind) else table.index.max()
 
 
 def closest(table: pd.DataFrame, against: str = "measured") -> pd.Series:
@@ -99,6 +111,7 @@ def _drift(table, errors, target, early) -> float:
 #: Each claim and its quantity, computed from one (table, errors) of :func:`.predictions.critical_table`.
 TESTS = ((B_STAR, functools.partial(_distance, "fitted b*", "measured")),
          (M_STAR, functools.partial(_distance, "m*", "measured knee")),
+         (M_TRACE, functools.partial(_distance, "tr H/λ1", "measured knee")),
          (B_SIMPLE, functools.partial(_distance, "B_simple, first row", "McCandlish B_crit")),
          (MODELS, _model_ratio), (EARLY_LATE, _drift))
 
@@ -116,6 +129,8 @@ def _note(claim: Claim, problem, kind: str, target, early) -> str:
         return f"fitted b* {row['fitted b*']:.3g} against {row['measured']:g}"
     if claim is M_STAR:
         return f"m* {row['m*']:.3g} against a knee of {row['measured knee']:g}"
+    if claim is M_TRACE:
+        return f"tr H/λ1 {row['tr H/λ1']:.3g} against a knee of {row['measured knee']:g}"
     if claim is B_SIMPLE:
         first, crit = row["B_simple, first row"], row["McCandlish B_crit"]
         return (f"B_simple {first:.3g} against {crit:.3g}; averaged over a window around that row, chosen after "
@@ -130,11 +145,12 @@ def _note(claim: Claim, problem, kind: str, target, early) -> str:
 
 
 def problem_claims(problem) -> Claims:
-    """The claims on one :class:`.study.Problem`, per kind of target at its tightest target
-    (the early-against-late claim only where there are two targets), decided on each seed's
-    own runs and on the seed mean."""
+    """The claims on one :class:`.study.Problem`, per kind of target it decides (``decided``) at
+    its tightest target (the early-against-late claim only where there are two targets), decided
+    on each seed's own runs and on the seed mean."""
     decisions = []
-    for kind, table in problem.table.items():
+    for kind in problem.decided:
+        table = problem.table[kind]
         target, early = tightest(kind, table), loosest(kind, table)
         for claim, quantity in TESTS:
             if claim is EARLY_LATE and target == early:  # one target: nothing to compare

@@ -9,14 +9,16 @@ from matplotlib.axes import Axes
 from critbatch.papers.armijo import theory as armijo_theory
 from critbatch.plotting import plain_log_ticks
 
-from .claims import tightest
+from .claims import higher, tightest
 from .predictions import PREDICTIONS, mean_steps
 
-__all__ = ["along_training", "models", "predictions_by_target", "sfo_curves"]
+__all__ = ["along_training", "models", "predictions_by_target", "sfo_curves", "tuning"]
 
 STYLE = {"measured": ("k", "o", "-"), "measured knee": ("k", "s", "--"), "fitted b*": ("C0", "^", "-"),
-         "m*": ("C1", "v", "-"), "B_simple": ("C2", "D", "-"), "McCandlish B_crit": ("C3", "P", "-")}
-TARGET_LABELS = {"training error": "training error (target)", "training accuracy": "training accuracy (target)",
+         "m*": ("C1", "v", "-"), "tr H/λ1": ("C4", "<", "-"), "B_simple": ("C2", "D", "-"), "McCandlish B_crit": ("C3", "P", "-")}
+TARGET_LABELS = {"training error": "training error (target)",
+                 "training accuracy, η = 0.1": "training accuracy at η = 0.1 (target)",
+                 "training accuracy, η tuned": "training accuracy, η tuned (target)",
                  "gradient norm": "full-gradient norm (target)"}
 
 
@@ -24,7 +26,7 @@ def sfo_curves(ax: Axes, frame, table, kind: str) -> None:
     """The mean examples to each target of ``table`` against b, one line per target (darker:
     tighter), the smallest of each marked."""
     means = mean_steps(frame)
-    targets = sorted(table.index, reverse=kind != "training accuracy")
+    targets = sorted(table.index, reverse=not higher(kind))
     for i, target in enumerate(targets):
         sfo = means.loc[target].sfo.dropna()
         color = (0.15 + 0.7 * (1 - i / max(len(targets) - 1, 1)),) * 3
@@ -41,7 +43,7 @@ def predictions_by_target(ax: Axes, table, kind: str) -> None:
         color, marker, line = STYLE[column]
         ax.plot(table.index, table[column], color=color, marker=marker, linestyle=line, label=column, markersize=5)
     ax.set(yscale="log", xlabel=TARGET_LABELS[kind], ylabel="critical batch size")
-    if kind != "training accuracy":
+    if not higher(kind):
         ax.invert_xaxis()  # tighter targets to the right
     plain_log_ticks(ax, "y")
     ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2))
@@ -68,17 +70,35 @@ def models(ax: Axes, frame, table, kind: str) -> None:
     ax.legend(fontsize=8)
 
 
-def along_training(ax: Axes, along, m_star=None) -> None:
-    """B_simple and m* along training against steps (log scale); ``m_star``: a constant m*
-    (the kernel's exact one), else the probe's per-row estimate."""
+def tuning(ax: Axes, table, target: float) -> None:
+    """The mean steps to ``target`` against b at each step size (``table`` from
+    :func:`.study.tune`), the tuned one circled."""
+    for i, eta in enumerate(c for c in table.columns if c != "tuned η"):
+        steps = table[eta].dropna()
+        ax.plot(steps.index, steps.values, marker=".", color=f"C{i}", label=f"η = {eta:g}")
+    best = [table.loc[b, eta] for b, eta in table["tuned η"].items()]
+    ax.plot(table.index, best, "o", mfc="none", color="k", markersize=9, label="tuned (fewest steps)")
+    ax.set(xscale="log", yscale="log", xlabel="batch size b", ylabel=f"steps to training accuracy {target:g}")
+    plain_log_ticks(ax, "x")
+    ax.legend(fontsize=8)
+
+
+def along_training(ax: Axes, along, m_star=None, trace_ratio=None) -> None:
+    """B_simple, m* and tr H/λ1 along training against steps (log scale); ``m_star`` and
+    ``trace_ratio``: the kernel's exact constants, else the probes' per-row estimates."""
     steps = along.step
     ax.plot(steps, along.noise_scale, color=STYLE["B_simple"][0], label="B_simple = tr Σ / ‖∇f‖²", linewidth=1)
     if m_star is not None:
         ax.axhline(m_star, color=STYLE["m*"][0], label=f"m* = β/λ1 + 1 = {m_star:.3g} (exact)")
+        ax.axhline(trace_ratio, color=STYLE["tr H/λ1"][0], linestyle="--",
+                   label=f"m* = tr H/λ1 = {trace_ratio:.3g} (exact)")
     else:
         ax.plot(steps, along.sample_beta / along.hessian_lambda1 + 1, color=STYLE["m*"][0], marker="v",
                 markersize=3, label="m* = β/λ1 + 1 (β: largest of 128 examples)")
         ax.plot(steps, along.sample_beta_median / along.hessian_lambda1 + 1, color=STYLE["m*"][0], linestyle=":",
                 label="β/λ1 + 1 with the median example's curvature")
+        traced = along.dropna(subset=["hessian_trace"])
+        ax.plot(traced.step, traced.hessian_trace / traced.hessian_lambda1, color=STYLE["tr H/λ1"][0], marker="<",
+                markersize=4, label="m* = tr H/λ1 (Hutchinson, 32 probes; every epoch)")
     ax.set(yscale="log", xlabel="SGD steps", ylabel="batch size")
     ax.legend(fontsize=8)

@@ -11,8 +11,9 @@ b, the runs give the steps :math:`S(b)` to the target and the examples :math:`E(
 2. **fitted** :math:`b^* = 2C_2/\varepsilon^2` from Paper 1's model :math:`S(b) = C_1 b/(\varepsilon^2 b - C_2)`,
    fitted as a line through :math:`(1/b, 1/S)` (:func:`critbatch.papers.armijo.theory.fit_steps`;
    :math:`b^*` does not depend on :math:`\varepsilon`);
-3. :math:`m^* = \beta/\lambda_1 + 1` (Paper 3, eq. 14) at the point of training where the target is
-   first reached (exact on the kernel problem; estimated along the probe run on the MLP);
+3. :math:`m^* = \beta/\lambda_1 + 1` (Paper 3, eq. 14) and the paper's headline
+   :math:`m^* = \operatorname{tr}H/\lambda_1` (its Section 1) at the point of training where the
+   target is first reached (exact on the kernel problem; estimated along probe runs on the MLP);
 4. McCandlish et al.'s :math:`B_{\text{simple}} = \operatorname{tr}\Sigma/\|\nabla f\|^2` at the same point.
 
 McCandlish et al.'s model of the trade-off, :math:`(S/S_{\min} - 1)(E/E_{\min} - 1) = 1`, is
@@ -34,7 +35,7 @@ from critbatch.papers.armijo import theory as armijo_theory
 __all__ = ["McCandlish", "critical_table", "mccandlish_fit", "mean_steps", "model_errors", "reached",
            "steps_from_logs", "steps_to_levels"]
 
-PREDICTIONS = ("fitted b*", "m*", "B_simple", "McCandlish B_crit")
+PREDICTIONS = ("fitted b*", "m*", "tr H/λ1", "B_simple", "McCandlish B_crit")
 #: The measured knee: the largest b whose SFO is within this factor of the smallest.
 KNEE = 1.25
 #: A target enters the table when every seed of at least this many batch sizes reached it.

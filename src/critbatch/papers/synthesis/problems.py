@@ -4,10 +4,12 @@
   n = 10^4 at the reduced scale), where beta, lambda_1, and therefore m*, are exact. Its
   measured SFO comes from the speed-up runs of the Paper 3 chapter (steps to each training
   error, m = 1 ... 2048 and n, three seeds).
-* **MLP**: Tsukada & Iiduka's MLP 784-512-256-10 on MNIST, plain SGD at eta = 0.1. Its measured
-  SFO to a training accuracy comes from the Paper 1 chapter's sweep (b = 4 ... 1024, three
-  seeds); the SFO to a full-gradient norm from :func:`gradient_norm_runs`, and the curvature
-  and noise scales along training from :func:`probe_run`.
+* **MLP**: Tsukada & Iiduka's MLP 784-512-256-10 on MNIST, plain SGD. Its measured SFO to a
+  training accuracy comes from the Paper 1 chapter's sweep at eta = 0.1 (b = 4 ... 1024, three
+  seeds) and from :func:`tuned_sweep`, the same runs at every step size of :data:`TUNED_LRS`
+  (the models of Paper 3 and McCandlish et al. assume eta tuned per b); the SFO to a
+  full-gradient norm from :func:`gradient_norm_runs`, and the curvature and noise scales along
+  training from :func:`probe_run` and :func:`trace_probe_run`.
 """
 
 from __future__ import annotations
@@ -22,13 +24,20 @@ from critbatch.train import TrainConfig
 
 from .kernel_scales import EstimatorCheck, KernelNoiseTrace
 
-__all__ = ["PAPER", "PROBE_METRICS", "estimator_check", "gradient_norm_runs", "kernel_panel", "kernel_trace",
-           "probe_run", "sgd_sweep"]
+__all__ = ["PAPER", "PROBE_METRICS", "TRACE_METRICS", "TUNED_FROM", "TUNED_LRS", "estimator_check", "gradient_norm_runs",
+           "kernel_panel", "kernel_trace", "probe_run", "sgd_sweep", "trace_probe_run", "tuned_sweep"]
 
 PAPER = "synthesis"
 #: What the probe run measures at every evaluation (critbatch.train.curvature).
 PROBE_METRICS = ("train_loss", "train_acc", "grad_norm", "hessian_lambda1", "sample_beta", "sample_beta_median",
                  "noise_scale", "noise_trace")
+#: What the trace probe measures: Hutchinson's tr H on the examples of the probe run's lambda_1 (Paper 3's m* = tr H / lambda_1).
+TRACE_METRICS = ("train_loss", "train_acc", "hessian_trace", "hessian_trace_se")
+#: The step sizes of the tuned MLP sweep (Paper 1's SGD runs use 0.1 at every b), run at every
+#: b from ``TUNED_FROM`` up; below it only 0.1 (CPU time: the machine's share did not allow the
+#: whole grid within the task; at b = 4 a first run at 0.3 diverged). A step below 0.1 is not run.
+TUNED_LRS = (0.1, 0.3, 1.0)
+TUNED_FROM = 32
 
 
 def kernel_panel(scale: str) -> interpolation.Panel:
@@ -40,6 +49,19 @@ def sgd_sweep(scale: str, seed: int = 0) -> dict[int, list[TrainConfig]]:
     """The Paper 1 chapter's plain-SGD runs on MNIST, {b: runs over seeds}, each stopping at the
     chapter's training-accuracy target."""
     return {b: configs for (name, b), configs in armijo.sweep_runs(scale, seed).items() if name == "SGD"}
+
+
+def tuned_sweep(scale: str, seed: int = 0) -> dict[int, dict[float, list[TrainConfig]]]:
+    """{b: {eta: runs over seeds}}, the largest b first (the sweep trains in this order, and a
+    large b is cheap), eta in :data:`TUNED_LRS` from b = :data:`TUNED_FROM` up: the Paper 1 chapter's plain-SGD run at each b (its first seed's config, for
+    its stop rule, checks and budget) with the step size eta and the seeds of this chapter (three;
+    one at smoke scale), whatever seeds that chapter's sweep has. At eta = 0.1 these are that
+    sweep's own runs."""
+    seeds = range(seed, seed + scales.pick(scale, smoke=1, reduced=3, paper=3))
+    templates = {b: configs[0] for b, configs in sgd_sweep(scale, seed).items()}
+    return {b: {eta: [replace(templates[b], seed=s, lr={**templates[b].lr, "value": eta}) for s in seeds]
+                for eta in (TUNED_LRS if b >= TUNED_FROM else (0.1,))}
+            for b in sorted(templates, reverse=True)}
 
 
 def _train_size(config: TrainConfig) -> int:
@@ -56,6 +78,16 @@ def probe_run(scale: str, seed: int = 0) -> TrainConfig:
     chapter = sgd_sweep(scale, seed)[b][0]
     return replace(chapter, epochs=epochs, stop=None, patience=None, metrics=PROBE_METRICS,
                    eval_every=math.ceil(_train_size(chapter) / b / per_epoch))
+
+
+def trace_probe_run(scale: str, seed: int = 0) -> TrainConfig:
+    """:func:`probe_run`'s training (the same seed, batch order and step size; its measurements
+    draw no random numbers of the run's), measuring tr H (:data:`TRACE_METRICS`) at every other check of it (every epoch;
+    the probe run first reaches each accuracy target at a whole epoch) for 5.5 epochs at the
+    reduced and paper scales (it reaches the tightest, 0.97, after 5; CPU time)."""
+    probe = probe_run(scale, seed)
+    return replace(probe, metrics=TRACE_METRICS, eval_every=2 * probe.eval_every,
+                   epochs=scales.pick(scale, smoke=probe.epochs, reduced=5.5, paper=5.5))
 
 
 def gradient_norm_runs(scale: str, seed: int = 0) -> dict[int, list[TrainConfig]]:

@@ -19,11 +19,19 @@ from . import claims as measured
 from . import predictions, problems
 
 __all__ = ["Problem", "Synthesis", "closest_predictions", "critical_batch", "estimator_check", "kernel", "mlp",
-           "runs"]
+           "runs", "tune"]
 
 #: The MLP's training-accuracy targets, read from the Paper 1 chapter's SGD sweep (checked every
 #: quarter epoch; the paper's target is the last).
 ACCURACY_TARGETS = {"smoke": (0.6, 0.7, 0.8, 0.85), "reduced": (0.9, 0.93, 0.95, 0.97), "paper": (0.9, 0.93, 0.95, 0.97)}
+
+#: The MLP's kinds of target: the sweep with eta tuned per b (where its claims are decided; the
+#: grid is run from b = problems.TUNED_FROM up), the Paper 1 chapter's sweep at eta = 0.1
+#: (shown beside it) and the gradient norm (one seed, shown, not decided).
+FIXED, TUNED, NORM = "training accuracy, η = 0.1", "training accuracy, η tuned", "gradient norm"
+
+#: The largest difference in training accuracy at which the trace probe counts as following the probe run.
+TRAJECTORY_TOLERANCE = 1e-3
 
 #: Rows on each side averaged for B_simple: 50 steps of the kernel trace, half an epoch of the probe run.
 KERNEL_WINDOW, MLP_WINDOW = 5, 1
@@ -40,8 +48,9 @@ class Problem:
     table: dict  # kind -> per target: the measured critical batch size and the four predictions (seed mean)
     errors: dict  # kind -> per target: the RMS log error of Paper 1's and McCandlish's fitted S(b) (seed mean)
     seeds: dict  # kind -> {seed: (table, errors)} on that seed's runs alone
-    scales: dict  # kind -> per target: m*, B_simple (window mean) and B_simple at the first row that reaches it
-    along: pd.DataFrame  # the curvature and noise scales along training (the probe run or the kernel trace)
+    scales: dict  # kind -> per target: m*, tr H/λ1, B_simple (window mean) and B_simple at the first row that reaches it
+    along: pd.DataFrame  # the curvature and noise scales along training (the probe runs or the kernel trace)
+    decided: tuple[str, ...]  # the kinds of target whose claims are decided
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,7 @@ class Synthesis:
     mlp: Problem
     check: pd.DataFrame  # the estimators against the exact values (estimator_check)
     closest: pd.DataFrame  # per problem and kind, at the tightest target (closest_predictions)
+    tuning: pd.DataFrame  # the MLP's mean steps to its tightest accuracy per b and eta, and the eta chosen (tune)
 
 
 def runs(scale: str, seed: int = 0) -> dict:
@@ -60,21 +70,39 @@ def runs(scale: str, seed: int = 0) -> dict:
     lists them first, and the synthesis's own (:mod:`.problems`)."""
     return {"kernel": interpolation.speedup_runs(problems.kernel_panel(scale), scale, seed),
             "trace": problems.kernel_trace(scale, seed), "check": problems.estimator_check(scale, seed),
-            "sweep": problems.sgd_sweep(scale, seed), "norms": problems.gradient_norm_runs(scale, seed),
+            "sweep": problems.sgd_sweep(scale, seed), "curvature": problems.trace_probe_run(scale, seed),
+            "tuned": problems.tuned_sweep(scale, seed), "norms": problems.gradient_norm_runs(scale, seed),
             "probe": problems.probe_run(scale, seed)}
 
 
 def critical_batch(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
     """Both problems, the estimator check, the closest predictions and the claims."""
     kernel_problem = kernel(loaded["kernel"], loaded["trace"])
-    mlp_problem = mlp(loaded["sweep"], loaded["norms"], loaded["probe"], scale)
+    chosen, tuning = tune(loaded["tuned"], max(ACCURACY_TARGETS[scale]))  # the tightest target
+    mlp_problem = mlp(chosen, loaded["sweep"], loaded["norms"], loaded["probe"], loaded["curvature"], scale)
     data = Synthesis(kernel_problem, mlp_problem, estimator_check(loaded["check"]),
-                     closest_predictions(kernel_problem, mlp_problem))
+                     closest_predictions(kernel_problem, mlp_problem), tuning)
     return Result(data, measured.problem_claims(kernel_problem) + measured.problem_claims(mlp_problem))
 
 
+def tune(runs: dict, target: float) -> tuple[dict, pd.DataFrame]:
+    """The step size tuned per batch size: ``runs`` maps b to ``{eta: results over seeds}``; per
+    b, the eta with the fewest mean steps to the training accuracy ``target`` (the tightest, where
+    the runs stop) over seeds, among those every seed of which reached it (fixed before the runs).
+    Returns ``{b: the results at that eta}`` and the table of mean steps (b by eta, NaN where a
+    seed missed or eta was not run) with the chosen eta."""
+    frames = [predictions.steps_from_logs({b: results}, "train_acc", (target,), higher=True).assign(eta=eta)
+              for b, by_eta in runs.items() for eta, results in by_eta.items()]
+    steps = pd.concat(frames).groupby(["b", "eta"]).steps
+    means = steps.mean().where(steps.count().eq(steps.size())).unstack("eta")
+    best = means.idxmin(axis=1)
+    chosen = {b: runs[b][eta] for b, eta in best.items()}
+    return chosen, means.assign(**{"tuned η": best})
+
+
 def _scales_at(along: pd.DataFrame, column: str, levels, *, higher: bool, m_star, window: int) -> pd.DataFrame:
-    """Per level, m* and B_simple at the first row of ``along`` whose ``column`` reaches it.
+    """Per level, m* and tr H/λ1 (``m_star(row)``: both, as a dict) and B_simple at the first row
+    of ``along`` whose ``column`` reaches it.
     B_simple is the ratio of the means of tr Sigma and of the squared gradient norm over the
     rows within ``window`` of that row (McCandlish et al. average both before dividing: the
     squared norm at one SGD iterate swings by an order of magnitude from step to step); the
@@ -83,11 +111,11 @@ def _scales_at(along: pd.DataFrame, column: str, levels, *, higher: bool, m_star
     for level in levels:
         row = predictions.reached(along, column, level, higher=higher)
         if row is None:
-            rows[level] = {"m*": np.nan, "B_simple": np.nan, "B_simple, first row": np.nan}
+            rows[level] = {"m*": np.nan, "tr H/λ1": np.nan, "B_simple": np.nan, "B_simple, first row": np.nan}
             continue
         at = along.index.get_loc(row.name)
         near = along.iloc[max(at - window, 0) : at + window + 1]
-        rows[level] = {"m*": float(m_star(row)), "B_simple": float(near.noise_trace.mean() / (near.grad_norm**2).mean()),
+        rows[level] = {**m_star(row), "B_simple": float(near.noise_trace.mean() / (near.grad_norm**2).mean()),
                        "B_simple, first row": float(row.noise_scale)}
     return pd.DataFrame(rows).T
 
@@ -99,7 +127,8 @@ def _by_seed(frame: pd.DataFrame) -> dict:
     return {int(s): pd.concat([own, frame[once & frame.seed.ne(s)]]) for s, own in frame.groupby("seed")}
 
 
-def _problem(name: str, short: str, kinds: dict, along: pd.DataFrame, m_star, window: int) -> Problem:
+def _problem(name: str, short: str, kinds: dict, along: pd.DataFrame, m_star, window: int,
+             decided: tuple[str, ...]) -> Problem:
     tables, errors, seeds, scales_at = {}, {}, {}, {}
     for kind, (frame, column, higher) in kinds.items():
         at = _scales_at(along, column, sorted(frame.target.unique()), higher=higher, m_star=m_star, window=window)
@@ -107,41 +136,65 @@ def _problem(name: str, short: str, kinds: dict, along: pd.DataFrame, m_star, wi
         seeds[kind] = {s: predictions.critical_table(own, at) for s, own in _by_seed(frame).items()}
         scales_at[kind] = at
     steps = {kind: frame for kind, (frame, _, _) in kinds.items()}
-    return Problem(name, short, steps, tables, errors, seeds, scales_at, along)
+    return Problem(name, short, steps, tables, errors, seeds, scales_at, along, decided)
 
 
-def _constant(value: float, row: pd.Series) -> float:
-    return value
+def _constant(values: dict, row: pd.Series) -> dict:
+    return values
 
 
-def _probe_m_star(row: pd.Series) -> float:
-    """m* = beta / lambda_1 + 1 (Paper 3, eq. 14) with the probe run's estimates at ``row``."""
-    return row.sample_beta / row.hessian_lambda1 + 1
+def _probe_m_star(row: pd.Series) -> dict:
+    """m* = beta / lambda_1 + 1 (Paper 3, eq. 14) and tr H / lambda_1 (its Section 1) with the
+    probe runs' estimates at ``row`` (tr H from the trace probe, on lambda_1's examples)."""
+    return {"m*": float(row.sample_beta / row.hessian_lambda1 + 1),
+            "tr H/λ1": float(row.hessian_trace / row.hessian_lambda1)}
 
 
 def kernel(speedup: dict, trace) -> Problem:
     """The MNIST kernel problem: the Paper 3 chapter's speed-up runs (``{m: results over seeds}``),
     at every training error that all of them reach; m* exact, B_simple exact along the kernel
-    trace (:func:`.problems.kernel_trace`)."""
+    trace (:func:`.problems.kernel_trace`). tr H/λ1 is exact too: H = K/n in the kernel's
+    feature space, so tr H is the mean of k(x_i, x_i), which for the Gaussian kernel is 1 = beta."""
     frame = predictions.steps_to_levels(speedup)
     every = frame.steps.notna().groupby(frame.target).transform("all")  # targets every run reaches
     frame = frame[every]
-    m_star = float(interpolation_theory.critical_batch(trace.summary["beta"], trace.summary["lambda_1"]))
+    beta, lambda_1 = trace.summary["beta"], trace.summary["lambda_1"]
+    exact = {"m*": float(interpolation_theory.critical_batch(beta, lambda_1)), "tr H/λ1": float(beta / lambda_1)}
     name = f"kernel least squares, MNIST (n = {trace.config.problem.n:,})"
     return _problem(name, "kernel", {"training error": (frame, "train_loss", False)}, trace.log,
-                    functools.partial(_constant, m_star), window=KERNEL_WINDOW)
+                    functools.partial(_constant, exact), window=KERNEL_WINDOW, decided=("training error",))
 
 
-def mlp(sweep: dict, norms: dict, probe, scale: str) -> Problem:
-    """The MNIST MLP: training-accuracy targets from the Paper 1 chapter's SGD sweep,
-    gradient-norm targets from :func:`.problems.gradient_norm_runs` (``{b: results}`` each); m*
-    and B_simple along :func:`.problems.probe_run`."""
-    accuracy = predictions.steps_from_logs(sweep, "train_acc", ACCURACY_TARGETS[scale], higher=True)
-    gradient = predictions.steps_from_logs(norms, "grad_norm", _norm_levels(norms), higher=False)
-    along = probe.log[probe.log.step > 0]
-    return _problem("MLP 784-512-256-10, MNIST", "MLP",
-                    {"training accuracy": (accuracy, "train_acc", True), "gradient norm": (gradient, "grad_norm", False)},
-                    along, _probe_m_star, window=MLP_WINDOW)
+def mlp(tuned: dict, sweep: dict, norms: dict, probe, curvature, scale: str) -> Problem:
+    """The MNIST MLP: training-accuracy targets from the tuned sweep (``{b: results}`` at the eta
+    chosen by :func:`tune`; its claims are decided) and from the Paper 1 chapter's SGD sweep at
+    eta = 0.1 (shown), gradient-norm targets from :func:`.problems.gradient_norm_runs` (one
+    seed: shown, not decided); m*, tr H/λ1 and B_simple along :func:`.problems.probe_run` and
+    :func:`.problems.trace_probe_run`, which follow one trajectory (checked)."""
+    targets = ACCURACY_TARGETS[scale]
+    kinds = {FIXED: (predictions.steps_from_logs(sweep, "train_acc", targets, higher=True), "train_acc", True),
+             TUNED: (predictions.steps_from_logs(tuned, "train_acc", targets, higher=True), "train_acc", True),
+             NORM: (predictions.steps_from_logs(norms, "grad_norm", _norm_levels(norms), higher=False), "grad_norm",
+                    False)}
+    return _problem("MLP 784-512-256-10, MNIST", "MLP", kinds, _along(probe.log, curvature.log), _probe_m_star,
+                    window=MLP_WINDOW, decided=(TUNED,))
+
+
+def _along(probe: pd.DataFrame, curvature: pd.DataFrame) -> pd.DataFrame:
+    """The probe run's log with the trace probe's tr H and its standard error beside it (NaN at
+    the checks the trace probe skips), after step 0; an error unless the two runs' training
+    accuracies agree within ``TRAJECTORY_TOLERANCE`` at every step both logged (the trace
+    probe's last row, at the end of its budget, falls between the probe's checks). They are the
+    same training, not bit for bit: on the reduced runs they differ by at most 1.3e-4 (8 of
+    60,000 examples)."""
+    both = probe.merge(curvature[["step", "train_acc", "hessian_trace", "hessian_trace_se"]], on="step",
+                       how="left", suffixes=("", " (trace probe)"))
+    shared = both["train_acc (trace probe)"].notna()
+    if not shared.any() or not np.allclose(both.train_acc[shared], both["train_acc (trace probe)"][shared],
+                                             rtol=0, atol=TRAJECTORY_TOLERANCE):
+        raise ValueError("the trace probe did not follow the probe run's trajectory")
+    both = both.drop(columns="train_acc (trace probe)").set_axis(probe.index)
+    return both[both.step > 0]
 
 
 def _norm_levels(runs: dict, count: int = 4) -> tuple[float, ...]:
