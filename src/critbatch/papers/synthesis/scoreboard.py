@@ -105,6 +105,11 @@ def picture(board: pd.DataFrame, ax=None):
     return ax
 
 
+def _suffix(texts: pd.Series, form: str) -> pd.Series:
+    """``form`` filled with each text, or nothing where the text is empty."""
+    return texts.where(texts == "", texts.map(form.format))
+
+
 @dataclass(frozen=True)
 class Linked:
     """The rows shown as one wrapping table, each notebook a link to its page (HTML, from a
@@ -114,15 +119,15 @@ class Linked:
 
     def _shown(self) -> pd.DataFrame:
         t = self.table
-        claim = t.claim + t.setting.map(lambda s: f" — on {s}" if s else "")
+        claim = t.claim + _suffix(t.setting, " — on {}")
         return pd.DataFrame({"claim": claim, "source, kind": t.source + "; " + t.kind, "test": t.test,
-                             "ours (per seed)": t.ours + t.seeds.map(lambda s: f" ({s})" if s else ""),
+                             "ours (per seed)": t.ours + _suffix(t.seeds, " ({})"),
                              "verdict": t.verdict, "data, scale": t.data + "; " + t.scale,
                              "notebook": t.notebook})
 
     def _repr_html_(self) -> str:
         shown = self._shown()
-        cells = shown.map(lambda v: html.escape(str(v)))
+        cells = shown.astype(str).map(html.escape)
         cells["notebook"] = [f'<a href="../{n}.html">{html.escape(n.split("/")[1])}</a>' for n in shown.notebook]
         cells["verdict"] = [f'<span style="color:{COLOURS.get(v, "#000")};font-weight:bold">{html.escape(v)}</span>'
                             for v in shown.verdict]
