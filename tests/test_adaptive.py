@@ -274,7 +274,12 @@ def test_a_first_reach_within_one_check_is_a_tie_and_one_seed_against_is_inconcl
     d = [fake(0, [0, 10, 20, 30], [1.0, 0.5, 0.5, 0.5]), fake(1, [0, 10, 20, 30], [1.0, 0.5, 0.5, 0.3])]
     against = claims.comparison_claims({"adaptive": d, "periodic": c}, 0.3, "adaptive", ("periodic",),
                                        substitute="t").decisions[0]
-    assert against.seeds[0] == math.inf and against.seeds[1] == 20.0 and against.verdict == NOT_REPRODUCED
+    # seed 0: ours stopped at step 30, when the other reached: its budget bounds nothing, no value
+    assert math.isnan(against.seeds[0]) and against.seeds[1] == 20.0 and against.verdict == INCONCLUSIVE
+    longer = [fake(0, [0, 10, 20, 30, 40, 50], [1.0, 0.5, 0.5, 0.5, 0.5, 0.5]), d[1]]
+    bounded = claims.comparison_claims({"adaptive": longer, "periodic": c}, 0.3, "adaptive", ("periodic",),
+                                       substitute="t").decisions[0]
+    assert bounded.seeds[0] == 20.0 and bounded.verdict == NOT_REPRODUCED  # ran 20 steps past the other's reach
     mixed = claims.comparison_claims({"adaptive": [a[0], d[1]], "periodic": [b[0], c[1]]}, 0.3, "adaptive",
                                      ("periodic",), substitute="t").decisions[0]
     assert mixed.verdict == INCONCLUSIVE  # seed 0 a tie, seed 1 against
@@ -282,7 +287,7 @@ def test_a_first_reach_within_one_check_is_a_tie_and_one_seed_against_is_inconcl
 
 def test_level_claims_decide_every_threshold_some_run_reached_and_the_grid_says_where_each_holds():
     # adaptive first to 0.5 (two checks ahead), periodic first to 0.2 (adaptive never gets there)
-    a = [fake(k, [0, 10, 20, 30, 40], [1.0, 0.4, 0.3, 0.3, 0.3]) for k in (0, 1, 2)]
+    a = [fake(k, [0, 10, 20, 30, 40, 50, 60], [1.0, 0.4, 0.3, 0.3, 0.3, 0.3, 0.3]) for k in (0, 1, 2)]
     p = [fake(k, [0, 10, 20, 30, 40], [1.0, 0.9, 0.8, 0.4, 0.1]) for k in (0, 1, 2)]
     decided = claims.level_claims({"adaptive": a, "periodic": p}, (0.5, 0.2, 0.05), "adaptive", ("periodic",),
                                   substitute="t")
@@ -292,7 +297,8 @@ def test_level_claims_decide_every_threshold_some_run_reached_and_the_grid_says_
     grid = claims.verdict_grid(decided)
     assert list(grid.index) == [("adaptive vs periodic", 0.5), ("adaptive vs periodic", 0.2)]
     assert grid.loc[("adaptive vs periodic", 0.5), "steps"] == "reproduced (-20)"
-    assert grid.loc[("adaptive vs periodic", 0.2), "steps"] == "not reproduced (∞)"
+    # adaptive never gets to 0.2: its budget's end (60) bounds its steps, 20 past periodic's 40
+    assert grid.loc[("adaptive vs periodic", 0.2), "steps"] == "not reproduced (20)"
 
 
 def test_growth_claims_are_the_papers_fig_2():

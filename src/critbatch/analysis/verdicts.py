@@ -121,7 +121,7 @@ class Claim:
 
     def holds(self, value: Any) -> bool | None:
         """True or False, or None for a tie or a missing value."""
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        if value is None or isinstance(value, str) or (isinstance(value, float) and math.isnan(value)):
             return None
         if self.op == "is":
             return bool(value) == bool(self.threshold)

@@ -114,7 +114,8 @@ def first_reaches(results: dict, level: float, metric: str = "grad_norm") -> pd.
     """One row per run (schedule, seed) at the first check after the first update with
     ``metric <= level``: step, sfo, epoch, wall-clock seconds (shown, never decided), the batch
     size then, and ``work``, the SFO plus the examples of the full-gradient checks so far; NaN
-    where it never gets there."""
+    where it never gets there; and where each run's budget ended (``end_step``, ``end_sfo``,
+    ``end_work``), a bound on the work of a run that never gets there."""
     rows = []
     for name, runs in results.items():
         for result in runs:
@@ -123,6 +124,9 @@ def first_reaches(results: dict, level: float, metric: str = "grad_norm") -> pd.
             row = {k: (float(hit[k]) if hit is not None else math.nan)
                    for k in ("step", "sfo", "epoch", "wall", "batch_size")}
             row["work"] = row["sfo"] + checks_until(result, row["step"]) * train_size(result)
+            last = result.log.iloc[-1]
+            row |= {"end_step": float(last.step), "end_sfo": float(last.sfo),
+                    "end_work": float(last.sfo) + checks_until(result, float(last.step)) * train_size(result)}
             rows.append({"schedule": name, "seed": result.config.seed, **row})
     return pd.DataFrame(rows)
 
@@ -218,10 +222,20 @@ def proxy_switches(results: dict, reference: str) -> pd.DataFrame:
 # Decisions, per seed (runs paired by seed) and on the seed means.
 
 
-def _less_work(ours: float, other: float) -> float:
-    """ours - other, where never reaching the target is infinitely much work (both never: no value)."""
-    ours, other = (math.inf if not np.isfinite(v) else v for v in (ours, other))
-    return math.nan if math.isinf(ours) and math.isinf(other) else ours - other
+def _less_work(ours: float, other: float, ours_end: float, other_end: float) -> float:
+    """ours - other; where one run never gets there, its work at the end of its budget bounds
+    it from below, so the difference is known only in one direction: kept where that direction
+    is the bound's (ours faster than a run that stopped later, or slower than one that reached
+    before ours stopped), else no value; both never: no value."""
+    if np.isfinite(ours) and np.isfinite(other):
+        return ours - other
+    if np.isfinite(ours) and np.isfinite(other_end):  # the other needs more than other_end
+        bound = ours - other_end
+        return bound if bound < 0 else math.nan
+    if np.isfinite(other) and np.isfinite(ours_end):  # ours needs more than ours_end
+        bound = ours_end - other
+        return bound if bound > 0 else math.nan
+    return math.nan
 
 
 def _by_seed(frame: pd.DataFrame, schedule: str, column: str) -> dict:
@@ -257,8 +271,9 @@ def comparison_claims(results: dict, level: float | None, ours: str, others: tup
                                             f"({check} x {batch:g} + {n})")}
         for unit, claim in faster.items():
             a, b = _by_seed(pair, ours, unit), _by_seed(pair, other, unit)
-            seeds = {k: _less_work(a[k], b.get(k, math.nan)) for k in a}
-            mean = _less_work(np.mean(list(a.values())), np.mean(list(b.values())))
+            a_end, b_end = _by_seed(pair, ours, f"end_{unit}"), _by_seed(pair, other, f"end_{unit}")
+            seeds = {k: _less_work(a[k], b[k], a_end[k], b_end[k]) if k in b else math.nan for k in a}
+            mean = _less_work(*(np.mean(list(v.values())) for v in (a, b, a_end, b_end)))
             tie, why = ties[unit]
             decisions.append(dataclasses.replace(claim, resolution=float(tie), resolution_why=why).decide(
                 seeds, mean=mean, setting=setting, data=_data(substitute)))
