@@ -56,7 +56,7 @@ def test_tallies_count_each_kind_apart():
 def test_the_table_wraps_and_links_its_notebooks():
     board = scoreboard.scoreboard("reduced", 0, fake_chapters())
     page = scoreboard.Linked(board)._repr_html_()
-    assert "table-layout:fixed" in page and "overflow-wrap:anywhere" in page
+    assert "table-layout:fixed" in page and "overflow-wrap:break-word" in page
     assert '<a href="../p/one.html">one</a>' in page
     assert "K falls — on Adam" in repr(scoreboard.Linked(board))
 

@@ -131,13 +131,13 @@ class Linked:
         cells["notebook"] = [f'<a href="../{n}.html">{html.escape(n.split("/")[1])}</a>' for n in shown.notebook]
         cells["verdict"] = [f'<span style="color:{COLOURS.get(v, "#000")};font-weight:bold">{html.escape(v)}</span>'
                             for v in shown.verdict]
-        widths = ["24%", "13%", "22%", "17%", "8%", "10%", "6%"]
+        widths = ["22%", "12%", "22%", "16%", "11%", "10%", "7%"]
         head = "".join(f'<col style="width:{w}">' for w in widths)
         body = cells.to_html(index=False, escape=False, classes="scoreboard")
         body = body.replace('<table border="1" class="dataframe scoreboard">',
                             f'<table class="scoreboard"><colgroup>{head}</colgroup>', 1)
         return ('<style>table.scoreboard{table-layout:fixed;width:100%;font-size:0.78em;border-collapse:collapse}'
-                'table.scoreboard td,table.scoreboard th{white-space:normal;overflow-wrap:anywhere;'
+                'table.scoreboard td,table.scoreboard th{white-space:normal;overflow-wrap:break-word;'
                 'vertical-align:top;text-align:left;padding:2px 4px;border-bottom:1px solid #ddd}</style>' + body)
 
     def __repr__(self) -> str:
