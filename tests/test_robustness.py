@@ -107,7 +107,6 @@ def test_ray_runs_asking_for_more_than_any_node_has_are_refused():
 
 
 def test_ray_at_an_address_where_nothing_answers_fails_at_once(monkeypatch):
-    monkeypatch.setitem(sweeps._FIGURES, ("raytest", "fig"), sweeps.Figure("raytest", "fig", lambda s, st: []))
     with pytest.raises(ValueError, match="--address 127.0.0.1:9: no Ray cluster answers there"):
         sweeps._ray([sweeps.Planned("raytest", "fig", BASE)], Store(cache_only=True), {}, None,
                     address="127.0.0.1:9", cpus=1, gpus=0, retries=0)

@@ -68,7 +68,7 @@ def local_sweep(tmp_path_factory):
 def test_a_local_sweep_trains_what_is_missing_then_nothing(local_sweep):
     store, trained = local_sweep
     planned, _ = sweeps.plan("smoke", store, **SMOKE)
-    assert len(trained) == len(planned) == len(list(store.root.glob("*.parquet"))) == 5
+    assert len(trained) == len(planned) == len(list(store.root.glob("*.parquet"))) == 10
     assert all(store.load_key(p.key).summary["threads"] == 1 for p in planned)
     assert sweeps.sweep("smoke", store, workers=2, progress=False, **SMOKE) == []
 

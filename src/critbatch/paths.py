@@ -46,16 +46,18 @@ def results_dir() -> Path:
 
 @contextlib.contextmanager
 def results_in(root: Path) -> Iterator[None]:
-    """In the body, :func:`results_dir` (and so every default store) is ``root``."""
-    before = os.environ.get("CRITBATCH_RESULTS")
-    os.environ["CRITBATCH_RESULTS"] = str(root)
+    """In the body, every default store is ``root`` (:func:`results_dir`) and cache-only: what
+    is looked up there is never trained on the side."""
+    before = {name: os.environ.get(name) for name in ("CRITBATCH_RESULTS", "CRITBATCH_CACHE_ONLY")}
+    os.environ.update(CRITBATCH_RESULTS=str(root), CRITBATCH_CACHE_ONLY="1")
     try:
         yield
     finally:
-        if before is None:
-            os.environ.pop("CRITBATCH_RESULTS", None)
-        else:
-            os.environ["CRITBATCH_RESULTS"] = before
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def benchmarks_dir() -> Path:

@@ -119,9 +119,11 @@ def panels(scale: str, store: Store | None = None, *, device: str = "cpu", data_
 
 def kernel_figure_runs(runs_of: Callable, scale: str, seed: int = 0) -> dict:
     """A kernel figure's runs: the bandwidth searches it stands on (``"searches"``) and, per panel,
-    ``runs_of(panel, scale, seed)`` (``"panels"``). The searches are looked up cache-only: a
-    missing one raises ``MissingResult`` naming it (:func:`critbatch.sweep.plan` trains it first)."""
-    lookup = Store(cache_only=True)
+    ``runs_of(panel, scale, seed)`` (``"panels"``). The searches are looked up in the default
+    store: trained where it trains (a notebook at the smoke scale), and where it is cache-only
+    (nbval, the sweep's plan) a missing one raises ``MissingResult`` naming it
+    (:func:`critbatch.sweep.plan` trains it first)."""
+    lookup = Store()
     return {"searches": bandwidth_searches(scale),
             "panels": {p.name: runs_of(p, scale, seed) for p in panels(scale, lookup)}}
 

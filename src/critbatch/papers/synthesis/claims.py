@@ -124,6 +124,8 @@ def _value(quantity, table: pd.DataFrame, errors: pd.DataFrame, target, early) -
 
 
 def _note(claim: Claim, problem, kind: str, target, early) -> str:
+    if target not in problem.table[kind].index or early not in problem.table[kind].index:
+        return "no target of this kind reached (the smoke scale's short runs)"
     row, errors = problem.table[kind].loc[target], problem.errors[kind].loc[target]
     if claim is B_STAR:
         return f"fitted b* {row['fitted b*']:.3g} against {row['measured']:g}"

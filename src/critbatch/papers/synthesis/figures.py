@@ -4,6 +4,7 @@ is given (notebooks own the figure)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 
 from critbatch.papers.armijo import theory as armijo_theory
@@ -38,8 +39,9 @@ def sfo_curves(ax: Axes, frame, table, kind: str) -> None:
 
 
 def predictions_by_target(ax: Axes, table, kind: str) -> None:
-    """The measured critical batch sizes and the four predictions against the target."""
-    for column in ("measured", "measured knee", *PREDICTIONS):
+    """The measured critical batch sizes and the four predictions against the target (the
+    columns the table has: none where no target was reached, at the smoke scale)."""
+    for column in (c for c in ("measured", "measured knee", *PREDICTIONS) if c in table):
         color, marker, line = STYLE[column]
         ax.plot(table.index, table[column], color=color, marker=marker, linestyle=line, label=column, markersize=5)
     ax.set(yscale="log", xlabel=TARGET_LABELS[kind], ylabel="critical batch size")
@@ -52,8 +54,11 @@ def predictions_by_target(ax: Axes, table, kind: str) -> None:
 def models(ax: Axes, frame, table, kind: str) -> None:
     """At the tightest target: the measured steps S(b) (mean over seeds) and the two models as
     :func:`.predictions.critical_table` fitted them, Paper 1's K(b) (where it has a fit) and
-    McCandlish's S_min + E_min/b."""
+    McCandlish's S_min + E_min/b. Nothing where no target was reached (the smoke scale)."""
     target = tightest(kind, table)
+    if pd.isna(target):
+        ax.set_title("no target reached", fontsize=9)
+        return
     fit = table.loc[target]
     steps = mean_steps(frame).loc[target].steps.dropna()
     b = np.geomspace(steps.index.min(), steps.index.max(), 200)
@@ -76,8 +81,9 @@ def tuning(ax: Axes, table, target: float) -> None:
     for i, eta in enumerate(c for c in table.columns if c != "tuned η"):
         steps = table[eta].dropna()
         ax.plot(steps.index, steps.values, marker=".", color=f"C{i}", label=f"η = {eta:g}")
-    best = [table.loc[b, eta] for b, eta in table["tuned η"].items()]
-    ax.plot(table.index, best, "o", mfc="none", color="k", markersize=9, label="tuned (fewest steps)")
+    tuned = table["tuned η"].dropna()  # a b that no step size got there at has none
+    best = [table.loc[b, eta] for b, eta in tuned.items()]
+    ax.plot(tuned.index, best, "o", mfc="none", color="k", markersize=9, label="tuned (fewest steps)")
     ax.set(xscale="log", yscale="log", xlabel="batch size b", ylabel=f"steps to training accuracy {target:g}")
     plain_log_ticks(ax, "x")
     ax.legend(fontsize=8)

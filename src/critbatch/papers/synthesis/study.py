@@ -89,13 +89,13 @@ def tune(runs: dict, target: float) -> tuple[dict, pd.DataFrame]:
     """The step size tuned per batch size: ``runs`` maps b to ``{eta: results over seeds}``; per
     b, the eta with the fewest mean steps to the training accuracy ``target`` (the tightest, where
     the runs stop) over seeds, among those every seed of which reached it (fixed before the runs).
-    Returns ``{b: the results at that eta}`` and the table of mean steps (b by eta, NaN where a
+    Returns ``{b: the results at that eta}`` (no entry for a b that no eta got there at) and the table of mean steps (b by eta, NaN where a
     seed missed or eta was not run) with the chosen eta."""
     frames = [predictions.steps_from_logs({b: results}, "train_acc", (target,), higher=True).assign(eta=eta)
               for b, by_eta in runs.items() for eta, results in by_eta.items()]
     steps = pd.concat(frames).groupby(["b", "eta"]).steps
     means = steps.mean().where(steps.count().eq(steps.size())).unstack("eta")
-    best = means.idxmin(axis=1)
+    best = means.dropna(how="all").idxmin(axis=1)  # a b at which no eta got there has no tuned eta
     chosen = {b: runs[b][eta] for b, eta in best.items()}
     return chosen, means.assign(**{"tuned η": best})
 
@@ -221,6 +221,8 @@ def closest_predictions(*chosen: Problem) -> pd.DataFrame:
     for problem in chosen:
         for kind, table in problem.table.items():
             target = measured.tightest(kind, table)
+            if pd.isna(target):  # no target of this kind measured (the smoke scale's short runs)
+                continue
             row = table.loc[target]
             entry = {"problem": problem.name, "target": f"{kind} {target:.3g}", "measured": row["measured"],
                      "measured knee": row["measured knee"]}
