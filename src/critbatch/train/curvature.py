@@ -25,6 +25,8 @@ eval mode) on fixed random samples of the training set.
 
 from __future__ import annotations
 
+import contextlib
+
 import math
 from collections.abc import Iterator
 from typing import Callable, NamedTuple
@@ -164,17 +166,27 @@ BETA_SIZE = 128  # fixed training examples of "sample_beta"
 NOISE_SCALE_SIZE = 1024  # fixed training examples of "noise_scale"'s per-example gradients
 
 
-@measurement("hessian_lambda1")
-def hessian_lambda1(probe: Probe, wanted: frozenset) -> dict:
-    """:func:`top_eigenvalue` of the mean cross-entropy over ``CURVATURE_SIZE`` fixed training
-    examples, eval mode."""
+@contextlib.contextmanager
+def _fixed_loss(probe: Probe):
+    """In the body, eval mode and ``(loss, params, n)``: the mean cross-entropy over the
+    ``CURVATURE_SIZE`` fixed training examples, the trainable parameters, and how many examples."""
     images, labels = probe.train
     pick = fixed_sample(labels, CURVATURE_SIZE, 5)
     x, y = images[pick], labels[pick]
     probe.model.eval()
-    found = top_eigenvalue(lambda: F.cross_entropy(probe.model(x), y), trainable(probe.model))
-    probe.model.train()
-    probe.examples += 4 * found.products * len(y)  # a product: forward, backward and their backward
+    try:
+        yield (lambda: F.cross_entropy(probe.model(x), y)), trainable(probe.model), len(y)
+    finally:
+        probe.model.train()
+
+
+@measurement("hessian_lambda1")
+def hessian_lambda1(probe: Probe, wanted: frozenset) -> dict:
+    """:func:`top_eigenvalue` of the mean cross-entropy over ``CURVATURE_SIZE`` fixed training
+    examples, eval mode."""
+    with _fixed_loss(probe) as (loss, params, n):
+        found = top_eigenvalue(loss, params)
+    probe.examples += 4 * found.products * n  # a product: forward, backward and their backward
     return {"hessian_lambda1": found.value}
 
 
@@ -183,13 +195,9 @@ def hessian_trace_of_the_loss(probe: Probe, wanted: frozenset) -> dict:
     """:func:`hessian_trace` of the mean cross-entropy over the ``CURVATURE_SIZE`` fixed training
     examples of ``hessian_lambda1`` (so their ratio is Ma et al.'s tr H / lambda_1 on one
     Hessian), eval mode; ``hessian_trace_se`` is its standard error over the probes."""
-    images, labels = probe.train
-    pick = fixed_sample(labels, CURVATURE_SIZE, 5)
-    x, y = images[pick], labels[pick]
-    probe.model.eval()
-    found = hessian_trace(lambda: F.cross_entropy(probe.model(x), y), trainable(probe.model))
-    probe.model.train()
-    probe.examples += (2 + 2 * found.probes) * len(y)  # the gradient graph once, then a backward pair per probe
+    with _fixed_loss(probe) as (loss, params, n):
+        found = hessian_trace(loss, params)
+    probe.examples += (2 + 2 * found.probes) * n  # the gradient graph once, then a backward pair per probe
     return {"hessian_trace": found.value, "hessian_trace_se": found.standard_error}
 
 
