@@ -26,6 +26,7 @@ import importlib
 import importlib.util
 import pkgutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 from . import runs, scales
@@ -138,11 +139,10 @@ class Chapter:
 def chapters() -> dict[str, Chapter]:
     """Every paper's chapter (``CHAPTER`` of ``critbatch.papers.<folder>.chapter``), by folder, in
     the order of their titles (which start with the paper's number)."""
-    import critbatch.papers as papers  # the folder that holds the papers, not a paper
-
+    papers = f"{__package__}.papers"  # the folder that holds the papers, named, never imported here
     found = []
-    for folder in pkgutil.iter_modules(papers.__path__):
-        name = f"{papers.__name__}.{folder.name}.chapter"
+    for folder in pkgutil.iter_modules([str(Path(__file__).parent / "papers")]):
+        name = f"{papers}.{folder.name}.chapter"
         if not folder.ispkg or importlib.util.find_spec(name) is None:
             continue
         chapter = getattr(importlib.import_module(name), "CHAPTER", None)
