@@ -14,8 +14,8 @@ def small_problem(seed: int = 0):
     return model, x, y
 
 
-def test_top_eigenvalue_is_the_largest_magnitude_eigenvalue_of_the_hessian():
-    model, x, y = small_problem()
+def dense_hessian(model, x, y) -> torch.Tensor:
+    """The Hessian of the mean cross-entropy in all the model's parameters, flattened, by autograd."""
     params = list(model.parameters())
     names = [n for n, _ in model.named_parameters()]
     shapes = [p.shape for p in params]
@@ -27,8 +27,13 @@ def test_top_eigenvalue_is_the_largest_magnitude_eigenvalue_of_the_hessian():
             start += shape.numel()
         return F.cross_entropy(torch.func.functional_call(model, dict(zip(names, chunks)), (x,)), y)
 
-    flat = torch.cat([p.detach().flatten() for p in params])
-    eigenvalues = torch.linalg.eigvalsh(torch.autograd.functional.hessian(loss_of, flat))
+    return torch.autograd.functional.hessian(loss_of, torch.cat([p.detach().flatten() for p in params]))
+
+
+def test_top_eigenvalue_is_the_largest_magnitude_eigenvalue_of_the_hessian():
+    model, x, y = small_problem()
+    params = list(model.parameters())
+    eigenvalues = torch.linalg.eigvalsh(dense_hessian(model, x, y))
     expected = float(eigenvalues[eigenvalues.abs().argmax()])
     found = curvature.top_eigenvalue(lambda: F.cross_entropy(model(x), y), params, iterations=500, tol=1e-9)
     assert found.value == pytest.approx(expected, rel=1e-3)
@@ -90,18 +95,7 @@ def test_hutchinson_trace_is_the_trace_of_the_dense_hessian():
     trace (and within 5 %); the standard error shrinks like 1/sqrt(probes)."""
     model, x, y = small_problem(1)
     params = list(model.parameters())
-    names = [n for n, _ in model.named_parameters()]
-    shapes = [p.shape for p in params]
-
-    def loss_of(flat):
-        chunks, start = [], 0
-        for shape in shapes:
-            chunks.append(flat[start : start + shape.numel()].view(shape))
-            start += shape.numel()
-        return F.cross_entropy(torch.func.functional_call(model, dict(zip(names, chunks)), (x,)), y)
-
-    flat = torch.cat([p.detach().flatten() for p in params])
-    exact = float(torch.autograd.functional.hessian(loss_of, flat).trace())
+    exact = float(dense_hessian(model, x, y).trace())
     found = curvature.hessian_trace(lambda: F.cross_entropy(model(x), y), params, probes=1000)
     assert abs(found.value - exact) <= 3 * found.standard_error
     assert found.value == pytest.approx(exact, rel=0.05)
