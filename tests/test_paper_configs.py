@@ -1,8 +1,10 @@
 """Every distinct paper-scale configuration starts: its network builds and two steps of it train
-on CPU, through the real loader and loop, on synthetic tensors of its data set's shape and class
+on CPU (oneDNN as runs have it), through the real loader and loop, on synthetic tensors of its data set's shape and class
 count (CIFAR is not here). Configs that differ only in seed, step size or batch size are one: each
-distinct network, data set, optimizer and schedules trains once, at batch size 2, with no
-measurement besides the training loss (and what stages read)."""
+distinct network, data set, optimizer and schedules trains once, at batch size 1, with no
+measurement besides the training loss (and what stages read). Two steps on one random image
+at the paper's step size may blow the loss up a thousandfold (Momentum and RMSprop on ResNet-34
+do on some CPUs): the run then ends "diverged", still after its two steps, with finite losses."""
 
 import dataclasses
 import json
@@ -10,9 +12,8 @@ import json
 import pytest
 import torch
 
-from critbatch import data, sweep
+from critbatch import data, runs, sweep
 from critbatch.papers.graduated.trained import paper_configs
-from critbatch.runs import pinned_threads
 from critbatch.train import TrainConfig, loop
 
 
@@ -58,7 +59,7 @@ def test_every_paper_network_is_covered():
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_a_paper_scale_config_trains_two_steps(name, monkeypatch):
     monkeypatch.setattr(loop.datasets, "load", synthetic)
-    with pinned_threads(1):
+    with runs.pinned_threads(1), runs.onednn(runs.onednn_wanted()):
         log, summary = loop.train(CONFIGS[name], progress=False, eval_batch=2)
-    assert summary["steps"] == 2 and summary["status"] == "budget", summary
+    assert summary["steps"] == 2 and summary["status"] in ("budget", "diverged"), summary
     assert torch.isfinite(torch.tensor(log.train_loss.to_numpy())).all()

@@ -1,15 +1,17 @@
-"""Stored results are reproducible bit for bit: one stored run of each run engine (the training
-loop, kernel SGD, the variance-reduction solvers) is trained again under the settings its
-summary records (the thread count), and every logged number must come out identical."""
+"""Results are reproducible bit for bit on one CPU model: one run of each run engine (the training
+loop, kernel SGD, the variance-reduction solvers) trained twice here gives the same bits, and so
+does a stored run made on this machine's CPU model when the store has one. Across CPU models the
+last bits differ (reduction order), and a training run's trajectory can then drift (the MNIST MLP
+below reaches its target at step 472 on the CPU that stored it, 590 on an AMD EPYC VM): the
+appendix's provenance notebook shows which stored runs come back identical where."""
 
-import numpy as np
 import pytest
 
 import critbatch.papers.interpolation.study  # noqa: F401  (registers the kernel and variance-reduction runs)
 import critbatch.train  # noqa: F401  (registers TrainConfig)
-from critbatch import runs
+from critbatch import devices, runs, verify
 from critbatch.paths import project_root
-from critbatch.store import Store
+from critbatch.store import Result, Store
 
 STORE = Store(project_root() / "data" / "results", cache_only=True)
 
@@ -18,19 +20,28 @@ STORE = Store(project_root() / "data" / "results", cache_only=True)
 RUNS = {"training loop": "d1930ce83f124417", "kernel SGD": "b50cb8b951ff51c8", "variance reduction": "3931d7856a9d18d3"}
 
 
+def trained_again(stored: Result) -> Result:
+    """``stored``'s config trained here at its recorded thread count."""
+    log, summary = runs.train(stored.config, threads=stored.summary["threads"], progress=False)
+    return Result(stored.key, stored.config, log, summary, stored.paper)
+
+
 @pytest.mark.parametrize("key", RUNS.values(), ids=RUNS.keys())
-def test_a_stored_run_trained_again_gives_the_same_bits(key, tmp_path, monkeypatch):
+def test_a_run_trained_twice_gives_the_same_bits(key, tmp_path, monkeypatch):
     monkeypatch.setenv("CRITBATCH_CHECKPOINTS", str(tmp_path))
     stored = STORE.load_key(key)
     assert "threads" in stored.summary, "every stored result records the thread count it was made with"
-    log, summary = runs.train(stored.config, threads=stored.summary["threads"], progress=False)
-    assert list(log.columns) == list(stored.log.columns) and len(log) == len(stored.log)
-    for column in log.columns.drop("seconds", errors="ignore"):
-        ours, theirs = log[column].to_numpy(), stored.log[column].to_numpy()
-        if ours.dtype == object:
-            assert all(np.array_equal(a, b) or (a is None and b is None) for a, b in zip(ours, theirs)), column
-        else:
-            np.testing.assert_array_equal(ours, theirs, err_msg=column)
-    timings = ("seconds", "measure_seconds")
-    assert {k: v for k, v in summary.items() if k not in timings} == {
-        k: stored.summary.get(k) for k in summary if k not in timings}
+    first, second = trained_again(stored), trained_again(stored)
+    assert verify.compare(first, second) == []
+    assert list(first.log.columns) == list(stored.log.columns)
+
+
+@pytest.mark.parametrize("engine", ["TrainConfig", "KernelRun", "VarianceRun"])
+def test_a_stored_run_made_on_this_cpu_model_trained_again_gives_the_same_bits(engine, tmp_path, monkeypatch):
+    monkeypatch.setenv("CRITBATCH_CHECKPOINTS", str(tmp_path))
+    here = STORE.index(type=engine, cpu=devices.cpu_model())
+    if here.empty:
+        pytest.skip(f"no stored {engine} run was made on this CPU model ({devices.cpu_model()})")
+    cheapest = here.assign(cost=here.seconds.astype(float)).sort_values("cost").key.iloc[0]
+    stored = STORE.load_key(cheapest)
+    assert verify.compare(stored, trained_again(stored)) == []

@@ -218,13 +218,13 @@ def test_a_loss_a_thousandfold_its_first_value_has_diverged_though_finite():
     assert loop._diverged(rows, {"train_loss": math.inf})
 
 
-# oneDNN off where its convolution backward corrupts memory -----------------------------------------
+# oneDNN off unless asked for: its convolution backward corrupts memory on some CPUs -----------------
 
 
-def test_onednn_off_is_applied_to_the_run_recorded_and_restored(monkeypatch):
+def test_onednn_is_off_by_default_on_when_asked_recorded_and_restored(monkeypatch):
     import torch
 
-    from critbatch import runs
+    from critbatch import devices, runs
 
     seen = []
 
@@ -235,9 +235,13 @@ def test_onednn_off_is_applied_to_the_run_recorded_and_restored(monkeypatch):
     runs.register(Probe, lambda config: (pd.DataFrame({"step": [0]}), {"mkldnn": seen.append(
         torch.backends.mkldnn.enabled)}))
     before = torch.backends.mkldnn.enabled
-    monkeypatch.setenv("CRITBATCH_ONEDNN", "off")
+    monkeypatch.delenv("CRITBATCH_ONEDNN", raising=False)
     _, summary = runs.train(Probe(1))
     assert seen == [False] and summary["onednn"] == "off" and torch.backends.mkldnn.enabled == before
-    monkeypatch.delenv("CRITBATCH_ONEDNN")
+    assert summary["cpu"] == devices.cpu_model() != ""
+    monkeypatch.setenv("CRITBATCH_ONEDNN", "on")
     _, summary = runs.train(Probe(2))
-    assert seen == [False, before] and "onednn" not in summary
+    assert seen == [False, True] and summary["onednn"] == "on" and torch.backends.mkldnn.enabled == before
+    monkeypatch.setenv("CRITBATCH_ONEDNN", "yes")
+    with pytest.raises(ValueError, match="CRITBATCH_ONEDNN must be 'on' or 'off'"):
+        runs.train(Probe(3))

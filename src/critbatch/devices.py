@@ -9,11 +9,13 @@ ValueError: unknown device 'gpu'; use 'cpu', 'cuda' (or 'cuda:N'), 'mps' or 'aut
 
 from __future__ import annotations
 
+import platform
 import re
+from pathlib import Path
 
 import torch
 
-__all__ = ["resolve"]
+__all__ = ["cpu_model", "resolve"]
 
 
 def resolve(name: str) -> str:
@@ -28,3 +30,13 @@ def resolve(name: str) -> str:
     if name == "mps" and not torch.backends.mps.is_available():
         raise ValueError("device 'mps' asked for, but torch sees no Apple GPU; use 'cpu' or 'auto'")
     return name
+
+
+def cpu_model() -> str:
+    """The CPU's model name as ``/proc/cpuinfo`` gives it (else the platform's processor): the
+    reduction order of torch's CPU kernels, and so a result's last bits, can differ between models."""
+    info = Path("/proc/cpuinfo")
+    lines = info.read_text().splitlines() if info.exists() else []
+    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")),
+                 platform.processor())
+    return model or "unknown"

@@ -36,10 +36,10 @@ from typing import Any, Callable, Iterator
 
 import torch
 
-from . import paths, validate
+from . import devices, paths, validate
 from .store import Result, Store, config_key, register_type, remove_stale_parts
 
-__all__ = ["Stopwatch", "declared_only", "onednn", "pinned_threads", "register", "registered", "run", "train"]
+__all__ = ["Stopwatch", "declared_only", "onednn", "onednn_wanted", "pinned_threads", "register", "registered", "run", "train"]
 
 
 @dataclass(frozen=True)
@@ -121,19 +121,29 @@ def train(config: Any, *, threads: int = 1, **options) -> tuple:
     summary (which records ``threads``). Stores nothing: :func:`run` does, and so does a
     sweep's driver.
 
-    ``CRITBATCH_ONEDNN=off`` turns oneDNN off for the run, and the summary says so
-    (``onednn: off``; its convolutions then reduce in another order): on some virtual machines
-    oneDNN's convolution backward corrupts memory (seen on an AMD EPYC VM with torch 2.14.1)."""
+    The summary also records the machine: ``cpu`` (its model: results are bit-for-bit the same
+    only on the same model) and ``onednn``. oneDNN, torch's CPU convolution library, is off
+    unless ``CRITBATCH_ONEDNN=on``: on an AMD EPYC VM with torch 2.14.1 its convolution backward
+    corrupts memory (a crash at best; silently wrong numbers cannot be ruled out). Off, the
+    convolutions are slower and reduce in another order; the MLP and NumPy runs do not use it."""
     run_type = _run_type(config)
     checkpoint = paths.checkpoint_dir() / f"{config_key(config)}.pt" if run_type.checkpoints else None
     if checkpoint is not None and checkpoint.parent.is_dir():  # debris of saves that a kill interrupted
         remove_stale_parts(checkpoint.parent)
-    off = os.environ.get("CRITBATCH_ONEDNN", "on") == "off"
-    with pinned_threads(validate.positive_int(threads, "threads")), onednn(not off):
+    use_onednn = onednn_wanted()
+    with pinned_threads(validate.positive_int(threads, "threads")), onednn(use_onednn):
         log, summary = run_type.train(config, **options, **({"checkpoint": checkpoint} if checkpoint else {}))
     if checkpoint is not None:  # finished: a later call must train again, not resume a finished run
         checkpoint.unlink(missing_ok=True)
-    return log, {**summary, "threads": threads, **({"onednn": "off"} if off else {})}
+    return log, {**summary, "threads": threads, "cpu": devices.cpu_model(), "onednn": "on" if use_onednn else "off"}
+
+
+def onednn_wanted() -> bool:
+    """Whether runs use oneDNN: ``CRITBATCH_ONEDNN`` is ``on`` or ``off`` (unset: off)."""
+    value = os.environ.get("CRITBATCH_ONEDNN", "off")
+    if value not in ("on", "off"):
+        raise ValueError(f"CRITBATCH_ONEDNN must be 'on' or 'off', got {value!r}; unset it for the default (off)")
+    return value == "on"
 
 
 _MEASURING: contextvars.ContextVar[str | None] = contextvars.ContextVar("measuring", default=None)

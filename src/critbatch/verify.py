@@ -23,13 +23,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import provenance
+from . import devices, provenance
 from .store import Result, Store
 
 __all__ = ["compare", "retrain", "verify"]
 
-#: Summary entries that say when, how fast or by what code a run was made, not what it computed.
-_VOLATILE = {"seconds", "measure_seconds", "code_version", "provenance", "threads_recorded"}
+#: Summary entries that say when, how fast, by what code or on what machine a run was made, not
+#: what it computed.
+_VOLATILE = {"seconds", "measure_seconds", "code_version", "provenance", "threads_recorded", "cpu", "onednn"}
 
 #: Run in the snapshot's interpreter: load the papers (their run types and measurements), train
 #: the config at its thread count into a scratch store. Uses only APIs every commit has.
@@ -119,17 +120,12 @@ def choose(store: Store, sample: int, seed: int, per_type: bool) -> list[str]:
 
 
 def machine() -> dict:
-    """What this check ran on: the CPU model (reduction order, and so the last bits, can differ
-    between CPU models), torch and Python."""
+    """What this check ran on: the CPU model, torch and Python."""
     import platform
 
     import torch
 
-    info = Path("/proc/cpuinfo")
-    lines = info.read_text().splitlines() if info.exists() else []
-    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")),
-                 platform.processor())
-    return {"cpu": model or "unknown", "torch": torch.__version__, "python": platform.python_version()}
+    return {"cpu": devices.cpu_model(), "torch": torch.__version__, "python": platform.python_version()}
 
 
 def main(args) -> int:
