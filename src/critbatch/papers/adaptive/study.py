@@ -98,7 +98,7 @@ def setting(name: str, scale: str) -> dict:
         raise ValueError(f"setting must be one of {', '.join(SETTINGS)}; got {name!r}")
     conv = {"dataset": "fashion-mnist", "model": {"kind": "resnet", "depth": 18, "width": 8}, "train_subset": 2048,
             "normalize": False, "augment": False, "epochs": 30, "steps": 3000, "check": 50, "period": 400,
-            "batch_max": 2048, "eps_scale": 2.0, "seeds": 2, "substitute": CONV}
+            "batch_max": 2048, "eps_scale": 2.0, "seeds": 3, "substitute": CONV}
     return scales.pick(
         scale,
         smoke=conv | {"model": {"kind": "resnet", "depth": 18, "width": 4}, "train_subset": 256, "epochs": 4,

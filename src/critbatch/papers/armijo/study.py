@@ -88,7 +88,7 @@ def _mnist(scale: str) -> dict:
         scale,
         smoke={"train_subset": 2048, "epochs": 8, "batch_sizes": [8, 64, 512], "seeds": 1,
                "targets": (0.9, 0.85)},
-        reduced={"train_subset": None, "epochs": 60, "batch_sizes": BATCH_SIZES, "seeds": 3,
+        reduced={"train_subset": None, "epochs": 60, "batch_sizes": BATCH_SIZES, "seeds": 5,
                  "targets": TARGETS},
         paper={"train_subset": None, "epochs": 60, "batch_sizes": BATCH_SIZES, "seeds": 3,
                "targets": TARGETS},
