@@ -311,14 +311,17 @@ def test_noise_claims_fit_a_finite_population_exactly():
     assert _verdicts(claims_of.gradient_noise(fig))["F7 slope"] == NOT_REPRODUCED
 
 
-def test_explicit_go_counts_a_tie_between_powers_as_no_win():
+def test_explicit_go_counts_a_tie_between_powers_as_no_win_and_decides_per_set_of_starts():
     success = pd.DataFrame({"p = 0.5": [1.0, 0.9], "p = 1": [1.0, 0.8], "p = 2": [1.0, 0.5], "p = 4": [1.0, 0.1],
                             "no smoothing": [0.0, 0.0]}, index=pd.Index([50, 10], name="rounds M"))
-    fig = SimpleNamespace(success=success, budget=50, seed=0, setting={"dimension": 50, "starts": 100})
+    fig = SimpleNamespace(success=success, budget=50, seeds={0: success.copy(), 1: success.copy()},
+                          setting={"dimension": 50, "starts": 100})
     best = [d.verdict for d in claims_of.explicit_go(fig) if d.claim.name == "F8 p ≤ 1 best"]
     assert best == [INCONCLUSIVE, REPRODUCED]  # all succeed at M = 50: a tie; p ≤ 1 ahead at M = 10
     assert _verdicts(claims_of.explicit_go(fig))["F8 falls with p"] == REPRODUCED
-    fig.success.loc[10, "p = 4"] = 0.95  # p = 4 beats p = 2 at M = 10
+    fig.seeds[1].loc[10, "p = 4"] = 0.95  # p = 4 beats p = 2 at M = 10 from one set of starts only
+    assert _verdicts(claims_of.explicit_go(fig))["F8 falls with p"] == INCONCLUSIVE
+    fig.seeds[0].loc[10, "p = 4"] = fig.success.loc[10, "p = 4"] = 0.95  # and from every set
     assert _verdicts(claims_of.explicit_go(fig))["F8 falls with p"] == NOT_REPRODUCED
 
 

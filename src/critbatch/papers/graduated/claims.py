@@ -205,20 +205,28 @@ FALLS_WITH_P = Claim(
 
 def explicit_go(fig) -> Claims:
     """F8 (:func:`.study.explicit_go`): at ego.py's budget, and whether p ≤ 1 beats p > 1 at every
-    budget (a tie, as when every power succeeds from every start, is no win)."""
+    budget (a tie, as when every power succeeds from every start, is no win); each set of starting
+    points is a seed, decided alone and on the seed mean."""
     powers = [c for c in fig.success.columns if c.startswith("p = ")]
     low = [p for p in powers if float(p[4:]) <= 1]
     high = [p for p in powers if p not in low]
-    at = fig.success.loc[fig.budget]
     setting = f"Rastrigin, D = {fig.setting['dimension']}, M = {fig.budget}"
-    decisions = [CONVERGES.decide({fig.seed: at[low].min()}, setting=setting, data=_TOYS),
-                 TRAPPED.decide({fig.seed: at["no smoothing"]}, setting=setting, data=_TOYS)]
-    for rounds, row in fig.success.iterrows():
-        decisions.append(BEST_POWER.decide({fig.seed: row[low].min() - row[high].max()},
-                                     setting=f"Rastrigin, M = {rounds}", data=_TOYS))
-    falls = bool(all((row[powers].diff().dropna() <= 0).all() for _, row in fig.success.iterrows()))
+
+    def decide(claim, quantity, rounds, setting):
+        return claim.decide({s: quantity(table.loc[rounds]) for s, table in fig.seeds.items()},
+                            mean=quantity(fig.success.loc[rounds]), setting=setting, data=_TOYS)
+
+    decisions = [decide(CONVERGES, lambda row: row[low].min(), fig.budget, setting),
+                 decide(TRAPPED, lambda row: row["no smoothing"], fig.budget, setting)]
+    decisions += [decide(BEST_POWER, lambda row: row[low].min() - row[high].max(), rounds, f"Rastrigin, M = {rounds}")
+                  for rounds in fig.success.index]
+
+    def falls(table):
+        return bool(all((row[powers].diff().dropna() <= 0).all() for _, row in table.iterrows()))
+
     budgets = ", ".join(str(m) for m in fig.success.index)
-    decisions.append(FALLS_WITH_P.decide({fig.seed: falls}, setting=f"Rastrigin, M = {budgets}", data=_TOYS))
+    decisions.append(FALLS_WITH_P.decide({s: falls(t) for s, t in fig.seeds.items()}, mean=falls(fig.success),
+                                         setting=f"Rastrigin, M = {budgets}", data=_TOYS))
     return Claims.of(decisions)
 
 
