@@ -303,12 +303,30 @@ def test_noise_claims_fit_a_finite_population_exactly():
     norms = pd.DataFrame({"E‖ω‖": C / np.sqrt(b) * np.sqrt((n - b) / (n - 1))}, index=pd.Index(b, name="b"))
     norms["model / measured"] = 1.0
     slope = np.polyfit(np.log(b[b <= n // 16]), np.log(norms["E‖ω‖"][b <= n // 16]), 1)[0]
+    layers = pd.DataFrame({"components": [8, 5000, 5000, 5000], "excess kurtosis": [90.0, 0.1, 0.5, 7.0]})
     fig = SimpleNamespace(norms=norms, slope=slope, slope_seen=slope, n=n, seed=0, kurtosis={32: 0.2, 512: 12.0},
-                          substitute="a substitute")
-    assert [d.verdict for d in claims_of.gradient_noise(fig)] == [REPRODUCED] * 4 + [NOT_REPRODUCED]
+                          intervals={"b ≤ n/16": (-0.55, -0.45), "8 ≤ b ≤ n/16": (-0.65, -0.5)},
+                          layers={32: layers}, substitute="a substitute")
+    assert [d.verdict for d in claims_of.gradient_noise(fig)] == (
+        [REPRODUCED] * 4 + [NOT_REPRODUCED, REPRODUCED, NOT_REPRODUCED, REPRODUCED])  # the 8-number tensor left out
     assert claims_of.SLOPE_SEEN.chosen and claims_of.MODEL.chosen and not claims_of.SLOPE.chosen
+    assert claims_of.SLOPE_SEEN_INTERVAL.chosen and not claims_of.SLOPE_INTERVAL.chosen
     fig.slope = -0.3  # too few examples seen at b < 8 flatten the whole-grid slope
     assert _verdicts(claims_of.gradient_noise(fig))["F7 slope"] == NOT_REPRODUCED
+
+
+def test_the_noise_slope_interval_widens_with_the_draws_spread_and_every_window_is_shown():
+    b = [8, 16, 32, 64, 128, 256]
+    rng = np.random.default_rng(1)
+    tight = {k: 3 / np.sqrt(k) * (1 + 0.01 * rng.standard_normal(16)) for k in b}
+    loose = {k: 3 / np.sqrt(k) * (1 + 0.3 * rng.standard_normal(16)) for k in b}
+    low, high = trained._slope_interval(tight, b)
+    assert low < -0.5 < high and high - low < 0.02
+    low2, high2 = trained._slope_interval(loose, b)
+    assert high2 - low2 > 5 * (high - low)
+    assert all(np.isnan(trained._slope_interval({}, b)))  # a run that stored no draws
+    windows = trained._windows(pd.Series([3 / np.sqrt(k) for k in b], index=b))
+    assert windows.shape == (4, 4) and windows.count().sum() == 10 and np.allclose(windows.stack().dropna(), -0.5)
 
 
 def test_explicit_go_counts_a_tie_between_powers_as_no_win_and_decides_per_set_of_starts():

@@ -96,6 +96,20 @@ def test_noise_norm_matches_a_direct_computation():
     assert math.isclose(value, direct, rel_tol=1e-5)
 
 
+def test_noise_draws_are_the_norms_the_mean_averages_and_layer_kurtosis_is_per_tensor():
+    probe = _probe(n=64)
+    values = measurements.measure(probe, ("noise_norm_b8", "noise_draws_b8", "noise_layer_kurtosis_b8"))
+    draws = values["noise_draws_b8"]
+    assert len(draws) == measurements.NOISE_DRAWS and math.isclose(sum(draws) / len(draws), values["noise_norm_b8"])
+    alone = measurements.measure(_probe(n=64), ("noise_norm_b8",))["noise_norm_b8"]
+    assert alone == values["noise_norm_b8"]  # the same draws whether or not the extras are asked for
+    kurtosis = values["noise_layer_kurtosis_b8"]
+    assert len(kurtosis) == len(list(probe.model.parameters())) and all(k >= -2 for k in kurtosis)  # >= -2 always
+    assert probe.examples == 2 * 64 + 2 * measurements.NOISE_DRAWS * 8  # one set of draws for all three
+    assert measurements.measure(_probe(n=4), ("noise_draws_b8", "noise_layer_kurtosis_b8")) == {
+        "noise_draws_b8": [], "noise_layer_kurtosis_b8": []}
+
+
 def test_adaptive_sharpness_measurement_leaves_the_model_as_it_was():
     probe = _probe(n=64)
     before = [p.detach().clone() for p in probe.model.parameters()]

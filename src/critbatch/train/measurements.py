@@ -261,36 +261,72 @@ def noise_norm_metric(size: int) -> str:
 
 
 def gradient_noise(probe: Probe, wanted: frozenset) -> dict:
-    """The ``noise_norm_b{size}`` (:func:`noise_norm_metric`) and ``noise_quantiles_b{size}``,
-    ``noise_kurtosis_b{size}`` (:func:`noise_shape_metric`) measurements wanted, all from one
-    full gradient."""
+    """The ``noise_norm_b{size}`` (:func:`noise_norm_metric`), ``noise_draws_b{size}``,
+    ``noise_layer_kurtosis_b{size}`` (:func:`noise_draw_metrics`), ``noise_quantiles_b{size}`` and
+    ``noise_kurtosis_b{size}`` (:func:`noise_shape_metric`) measurements wanted, all from one full
+    gradient; the norms, draws and per-layer kurtosis of one size from the same mini-batches."""
     images, labels = probe.train
     model = probe.model
     model.eval()
     full = _flat_grad(model, images, labels, probe.eval_batch)
     probe.examples += 2 * len(labels)
     values = {}
-    shapes = {int(n.rsplit("_b", 1)[1]) for n in wanted if not n.startswith("noise_norm_b")}
+    shapes = {int(n.rsplit("_b", 1)[1]) for n in wanted if n.startswith(("noise_quantiles_b", "noise_kurtosis_b"))}
     for size in sorted(shapes):
         values.update(_noise_shape(probe, full, size))
-    for name in sorted(n for n in wanted if n.startswith("noise_norm_b")):
-        size = int(name.removeprefix("noise_norm_b"))
-        if size > len(labels):
-            values[name] = math.nan
-            continue
-        generator = torch.Generator().manual_seed(2 + size)
-        norms = []
-        for _ in range(NOISE_DRAWS):
-            pick = torch.randperm(len(labels), generator=generator)[:size].to(labels.device)
-            norms.append(float((_flat_grad(model, images[pick], labels[pick], probe.eval_batch) - full).norm()))
-        probe.examples += 2 * NOISE_DRAWS * size
-        values[name] = sum(norms) / len(norms)
+    drawn = {int(n.rsplit("_b", 1)[1]) for n in wanted if n.startswith(("noise_norm_b", "noise_draws_b", "noise_layer"))}
+    for size in sorted(drawn):
+        values.update(_noise_draws(probe, full, size, layers=f"noise_layer_kurtosis_b{size}" in wanted))
     model.train()
     return {n: values[n] for n in wanted}
 
 
+def _noise_draws(probe: Probe, full: torch.Tensor, size: int, *, layers: bool) -> dict:
+    """``NOISE_DRAWS`` noise vectors at ``size`` (fixed mini-batches of distinct examples): their
+    mean norm, each norm, and (``layers``) per parameter tensor the excess kurtosis of its
+    components pooled over the draws. NaN (or empty lists) where ``size`` exceeds the training set."""
+    images, labels = probe.train
+    names = [f"noise_norm_b{size}", f"noise_draws_b{size}", f"noise_layer_kurtosis_b{size}"]
+    if size > len(labels):
+        return dict(zip(names, (math.nan, [], [])))
+    generator = torch.Generator().manual_seed(2 + size)
+    norms, noises = [], []
+    for _ in range(NOISE_DRAWS):
+        pick = torch.randperm(len(labels), generator=generator)[:size].to(labels.device)
+        noise = _flat_grad(probe.model, images[pick], labels[pick], probe.eval_batch) - full
+        norms.append(float(noise.norm()))
+        if layers:
+            noises.append(noise.double().cpu())
+    probe.examples += 2 * NOISE_DRAWS * size
+    kurtosis = []
+    if layers:
+        stacked = torch.stack(noises)
+        for part in stacked.split([p.numel() for p in trainable(probe.model)], dim=1):
+            centred = part - part.mean()
+            kurtosis.append(float((centred**4).mean() / (centred**2).mean() ** 2 - 3))
+    return dict(zip(names, (sum(norms) / len(norms), norms, kurtosis)))
+
+
+def noise_draw_metrics(size: int) -> tuple[str, str]:
+    r"""The names of two measurements of :func:`noise_norm_metric`'s ``NOISE_DRAWS`` noise vectors
+    at batch size ``size``: ``f"noise_draws_b{size}"``, the norm of each (a list: the spread of
+    the mean, so a slope fitted to the means gets an interval), and ``f"noise_layer_kurtosis_b{size}"``,
+    per parameter tensor (in the model's order) the excess kurtosis of its components pooled over
+    the draws (a list): the tails of one layer, not a mix of layers with different scales.
+
+    >>> noise_draw_metrics(32)
+    ('noise_draws_b32', 'noise_layer_kurtosis_b32')
+    """
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"a noise batch size must be a positive integer, got {size!r}")
+    names = (f"noise_draws_b{size}", f"noise_layer_kurtosis_b{size}")
+    measurement(*names)(gradient_noise)
+    return names
+
+
 for _size in NOISE_SIZES:
     noise_norm_metric(_size)
+    noise_draw_metrics(_size)
 
 
 NOISE_LEVELS = 401  # quantile levels 0, 1/400, ..., 1 of "noise_quantiles_b{size}"

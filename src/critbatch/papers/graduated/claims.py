@@ -477,6 +477,27 @@ LIGHT_TAILS = Claim(
     "excess kurtosis of the components (a Gaussian's is 0)", "<=", 1.0, quoted="light tails (histogram)")
 
 
+SLOPE_INTERVAL = Claim(
+    "F7 slope interval", "E‖ω‖ ∝ b^(−1/2), allowing for the spread of the 16 draws", _NOISE, PAPER,
+    "farther end from −1/2 of the slope's 95 % bootstrap interval (draws resampled) over b ≤ n/16", "<=", 0.1,
+    quoted="E‖ω‖ ≤ C/√b: slope −1/2")
+SLOPE_SEEN_INTERVAL = Claim(
+    "F7 slope interval from b = 8", "the same from b = 8", _NOISE, PAPER,
+    "farther end from −1/2 of the slope's 95 % bootstrap interval over 8 ≤ b ≤ n/16", "<=", 0.1,
+    quoted="slope −1/2", chosen=SLOPE_SEEN.chosen)
+#: Parameter tensors smaller than this are left out of the per-layer tails (a batch-norm scale of
+#: 8 numbers, pooled over 16 draws, gives a kurtosis of 128 values: noise, not tails).
+LAYER_COMPONENTS = 1000
+LAYER_TAILS = Claim(
+    "F7 light tails per layer", "the noise's components are light-tailed within each layer", _NOISE, PAPER,
+    f"median over parameter tensors of ≥ {LAYER_COMPONENTS:,} components of the excess kurtosis of the "
+    "tensor's components pooled over the 16 draws", "<=", 1.0, quoted="light tails (histogram)")
+
+
+def _farther_end(interval: tuple[float, float]) -> float:
+    return max(abs(end + 0.5) for end in interval)
+
+
 def gradient_noise(fig) -> Claims:
     """F7 (:func:`.trained.gradient_noise`): one run, so one seed."""
     data, seed = _data(fig), fig.seed
@@ -486,7 +507,12 @@ def gradient_noise(fig) -> Claims:
                  SLOPE_SEEN.decide({seed: fig.slope_seen}, setting="one checkpoint", data=data),
                  MODEL.decide({seed: (fitted["model / measured"] - 1).abs().max()}, setting="one checkpoint",
                               data=data)]
+    decisions += [claim.decide({seed: _farther_end(fig.intervals[window])}, setting="one checkpoint, 16 draws per b",
+                               data=data)
+                  for claim, window in ((SLOPE_INTERVAL, "b ≤ n/16"), (SLOPE_SEEN_INTERVAL, "8 ≤ b ≤ n/16"))]
     decisions += [LIGHT_TAILS.decide({seed: k}, setting=f"b = {b}", data=data) for b, k in fig.kurtosis.items()]
+    decisions += [LAYER_TAILS.decide({seed: float(table[table.components >= LAYER_COMPONENTS]["excess kurtosis"].median())},
+                                     setting=f"b = {b}", data=data) for b, table in fig.layers.items()]
     return Claims.of(decisions)
 
 

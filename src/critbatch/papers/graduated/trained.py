@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from critbatch import data, models
 from critbatch.train import TrainConfig
-from critbatch.train.measurements import SMOOTHING_SIZE, noise_norm_metric, noise_shape_metric
+from critbatch.train.measurements import SMOOTHING_SIZE, noise_draw_metrics, noise_norm_metric, noise_shape_metric
 
 from . import quoted
 from .study import SUBSTITUTE, VARIANTS, lr_schedule_specs, setting, variant_schedules
@@ -61,6 +62,8 @@ def _figure_configs(s: dict, seed: int) -> dict[str, dict[str, list[TrainConfig]
     lr, b = variant_schedules("constant", lr0=v["lr0"], b0=v["b0"], epochs=v["epochs"], every=v["every"])
     noise = {"constant η and b": [_train(s, lr, b, seed, v["epochs"], eval_every=v["epochs"],
                                          metrics=(*CURVES, *(noise_norm_metric(n) for n in s["noise_sizes"]),
+                                                  *(noise_draw_metrics(n)[0] for n in s["noise_sizes"]),
+                                                  *(noise_draw_metrics(n)[1] for n in s["shape_sizes"]),
                                                   *(m for n in s["shape_sizes"] for m in noise_shape_metric(n))))]}
     return {"F4 four variants": variants, "F5 LR schedules": lr_comparison, "F6 (η, b) sweep": delta_sweep,
             "F7 gradient noise": noise}
@@ -240,6 +243,9 @@ class Noise:
     C: float  # the estimate of C from the finite-population fit over SEEN <= b < n
     shapes: dict  # b -> (quantile levels, quantiles of the components of one omega)
     kurtosis: dict  # b -> excess kurtosis of the components
+    intervals: dict  # "b <= n/16", "8 <= b <= n/16" -> 95 % bootstrap interval of the slope over the draws
+    windows: pd.DataFrame  # the slope over every window of at least three sizes (rows: first b, columns: last b)
+    layers: dict  # b -> per parameter tensor: its components and the excess kurtosis pooled over the draws
     n: int
     seed: int  # the run's seed
     substitute: str | None
@@ -279,9 +285,50 @@ def gradient_noise(runs: dict, scale: str) -> Noise:
             quantiles = np.asarray(last[column], dtype=float)
             shapes[b] = (np.linspace(0, 1, len(quantiles)), quantiles)
             kurtosis[b] = float(last[f"noise_kurtosis_b{b}"])
+    draws = {b: np.asarray(last[f"noise_draws_b{b}"], dtype=float) for b in sizes if f"noise_draws_b{b}" in last}
+    intervals = {"b ≤ n/16": _slope_interval(draws, small.index), "8 ≤ b ≤ n/16": _slope_interval(draws, seen.index)}
+    layers = {int(c.removeprefix("noise_layer_kurtosis_b")): _layer_table(result.config, last[c])
+              for c in result.log.columns if c.startswith("noise_layer_kurtosis_b")}
     how = (f"one checkpoint after {result.config.epochs:g} epochs, η = {result.log.lr.iloc[-1]:g}, "
            f"b = {int(result.log.batch_size.iloc[-1])}")
-    return Noise(runs, norms, slope, slope_seen, C, shapes, kurtosis, n, result.config.seed, trained_on(scale), how)
+    return Noise(runs, norms, slope, slope_seen, C, shapes, kurtosis, intervals, _windows(small["E‖ω‖"]), layers, n,
+                 result.config.seed, trained_on(scale), how)
+
+
+#: Bootstrap resamples of the slope's interval, and their seed (fixed, so the interval is too).
+BOOTSTRAP, BOOTSTRAP_SEED = 2000, 0
+
+
+def _slope_interval(draws: dict, sizes) -> tuple[float, float]:
+    """The 95 % percentile-bootstrap interval of the log-log slope of the mean noise norm over
+    ``sizes``: each b's draws resampled with replacement (NaNs if the run stored no draws)."""
+    if not all(b in draws for b in sizes):
+        return (math.nan, math.nan)
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    x = np.log(np.asarray(sizes, dtype=float))
+    means = np.stack([rng.choice(draws[b], (BOOTSTRAP, len(draws[b]))).mean(1) for b in sizes], axis=1)
+    slopes = np.polyfit(x, np.log(means).T, 1)[0]
+    low, high = np.percentile(slopes, [2.5, 97.5])
+    return (float(low), float(high))
+
+
+def _windows(norms: pd.Series) -> pd.DataFrame:
+    """The log-log slope of ``norms`` (indexed by b) over every window of at least three
+    consecutive sizes: no window is chosen, every one is shown."""
+    b = list(norms.index)
+    rows = {lo: {hi: float(np.polyfit(np.log(b[i:j + 1]), np.log(norms.iloc[i:j + 1]), 1)[0])
+                 for j, hi in enumerate(b) if j >= i + 2} for i, lo in enumerate(b[:-2])}
+    return pd.DataFrame(rows).T.rename_axis(index="from b", columns="to b")
+
+
+def _layer_table(config, kurtosis: list) -> pd.DataFrame:
+    """Per parameter tensor of ``config``'s network (named as torch names them): its components
+    and the excess kurtosis of its noise components."""
+    source = data.SOURCES[config.dataset]
+    model = models.build(config.model, tuple(source.shape), source.classes)
+    named = [(name, p.numel()) for name, p in model.named_parameters() if p.requires_grad]
+    return pd.DataFrame({"components": [k for _, k in named], "excess kurtosis": list(kurtosis)},
+                        index=pd.Index([name for name, _ in named], name="parameter"))
 
 
 # Beyond the paper: is SGD gradient descent on the delta-smoothed loss? ----------------------------
