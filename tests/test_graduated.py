@@ -303,12 +303,19 @@ def test_noise_claims_fit_a_finite_population_exactly():
     norms = pd.DataFrame({"E‖ω‖": C / np.sqrt(b) * np.sqrt((n - b) / (n - 1))}, index=pd.Index(b, name="b"))
     norms["model / measured"] = 1.0
     slope = np.polyfit(np.log(b[b <= n // 16]), np.log(norms["E‖ω‖"][b <= n // 16]), 1)[0]
-    layers = pd.DataFrame({"components": [8, 5000, 5000, 5000], "excess kurtosis": [90.0, 0.1, 0.5, 7.0]})
+    light = pd.DataFrame({"components": [8, 5000, 5000], "excess kurtosis": [90.0, 0.1, 0.5]})  # 8 numbers left out
+    heavy = pd.DataFrame({"components": [5000, 5000, 5000], "excess kurtosis": [0.1, 0.5, 7.0]})
     fig = SimpleNamespace(norms=norms, slope=slope, slope_seen=slope, n=n, seed=0, kurtosis={32: 0.2, 512: 12.0},
                           intervals={"b ≤ n/16": (-0.55, -0.45), "8 ≤ b ≤ n/16": (-0.65, -0.5)},
-                          layers={32: layers}, substitute="a substitute")
+                          layers={32: light, 512: heavy}, substitute="a substitute")
     assert [d.verdict for d in claims_of.gradient_noise(fig)] == (
-        [REPRODUCED] * 4 + [NOT_REPRODUCED, REPRODUCED, NOT_REPRODUCED, REPRODUCED])  # the 8-number tensor left out
+        [REPRODUCED] * 3 + [REPRODUCED, INCONCLUSIVE, REPRODUCED, NOT_REPRODUCED, REPRODUCED, NOT_REPRODUCED])
+    fig.intervals = {"b ≤ n/16": (-0.75, -0.65), "8 ≤ b ≤ n/16": (math.nan, math.nan)}  # outside; unknown
+    assert [v for k, v in _verdicts(claims_of.gradient_noise(fig)).items() if "interval" in k] == [
+        NOT_REPRODUCED, INCONCLUSIVE]
+    heavy.loc[0, "excess kurtosis"] = math.nan  # a constant tensor decides nothing, it is not skipped
+    light.loc[1, "excess kurtosis"] = math.nan
+    assert all(d.verdict == INCONCLUSIVE for d in claims_of.gradient_noise(fig) if d.claim.name == "F7 light tails per layer")
     assert claims_of.SLOPE_SEEN.chosen and claims_of.MODEL.chosen and not claims_of.SLOPE.chosen
     assert claims_of.SLOPE_SEEN_INTERVAL.chosen and not claims_of.SLOPE_INTERVAL.chosen
     fig.slope = -0.3  # too few examples seen at b < 8 flatten the whole-grid slope
@@ -337,6 +344,10 @@ def test_explicit_go_counts_a_tie_between_powers_as_no_win_and_decides_per_set_o
     best = [d.verdict for d in claims_of.explicit_go(fig) if d.claim.name == "F8 p ≤ 1 best"]
     assert best == [INCONCLUSIVE, REPRODUCED]  # all succeed at M = 50: a tie; p ≤ 1 ahead at M = 10
     assert _verdicts(claims_of.explicit_go(fig))["F8 falls with p"] == REPRODUCED
+    fig.success.loc[10, "p = 2"] = 0.8 + 1e-16  # a mean of shares may rise by round-off: no rise
+    fig.success.loc[10, "p = 1"] = 0.8
+    assert _verdicts(claims_of.explicit_go(fig))["F8 falls with p"] == REPRODUCED
+    fig.success.loc[10, "p = 2"] = 0.5
     fig.seeds[1].loc[10, "p = 4"] = 0.95  # p = 4 beats p = 2 at M = 10 from one set of starts only
     assert _verdicts(claims_of.explicit_go(fig))["F8 falls with p"] == INCONCLUSIVE
     fig.seeds[0].loc[10, "p = 4"] = fig.success.loc[10, "p = 4"] = 0.95  # and from every set

@@ -13,8 +13,10 @@ left out of the comparison; everything else must be equal, NaN in the same place
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import os
 import random
 import subprocess
 import sys
@@ -30,7 +32,7 @@ __all__ = ["compare", "retrain", "verify"]
 
 #: Summary entries that say when, how fast, by what code or on what machine a run was made, not
 #: what it computed.
-_VOLATILE = {"seconds", "measure_seconds", "code_version", "provenance", "threads_recorded", "cpu", "onednn"}
+_VOLATILE = {"seconds", "measure_seconds", "code_version", "provenance", "threads_recorded", "cpu"}
 
 #: Run in the snapshot's interpreter: load the papers (their run types and measurements), train
 #: the config at its thread count into a scratch store. Uses only APIs every commit has.
@@ -64,18 +66,21 @@ def compare(stored: Result, fresh: Result) -> list[str]:
     return problems
 
 
-def retrain(store: Store, key: str, commit: str) -> Result:
-    """The run ``key`` of ``store`` trained again in a fresh process from a snapshot of ``commit``."""
+def retrain(store: Store, key: str, commit: str | None) -> Result:
+    """The run ``key`` of ``store`` trained again in a fresh process from a snapshot of ``commit``
+    (None: from this checkout), at its recorded thread count and with oneDNN as it was (a summary
+    without ``onednn`` predates the default off: on)."""
     stored = store.load_key(key)
     with tempfile.TemporaryDirectory(prefix="critbatch-verify-") as scratch:
         spec = {"type": type(stored.config).__name__, "fields": dataclasses.asdict(stored.config),
                 "threads": int(stored.summary.get("threads", 1)), "root": scratch, "paper": stored.paper}
-        with provenance.workers_from(provenance.snapshot(commit)):
+        with provenance.workers_from(provenance.snapshot(commit)) if commit else contextlib.nullcontext():
+            env = {**os.environ, "CRITBATCH_ONEDNN": str(stored.summary.get("onednn", "on"))}
             done = subprocess.run([sys.executable, "-c", _RETRAIN, json.dumps(spec)], capture_output=True,
-                                  text=True, cwd=provenance.paths.project_root())
+                                  text=True, cwd=provenance.paths.project_root(), env=env)
         if done.returncode != 0:
             last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-            raise RuntimeError(f"retraining run {key} at {commit[:12]} failed: {last}")
+            raise RuntimeError(f"retraining run {key} at {(commit or 'this checkout')[:12]} failed: {last}")
         return Store(scratch).load_key(key)
 
 

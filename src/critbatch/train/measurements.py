@@ -284,27 +284,34 @@ def gradient_noise(probe: Probe, wanted: frozenset) -> dict:
 def _noise_draws(probe: Probe, full: torch.Tensor, size: int, *, layers: bool) -> dict:
     """``NOISE_DRAWS`` noise vectors at ``size`` (fixed mini-batches of distinct examples): their
     mean norm, each norm, and (``layers``) per parameter tensor the excess kurtosis of its
-    components pooled over the draws. NaN (or empty lists) where ``size`` exceeds the training set."""
+    components pooled over the draws (NaN for a tensor whose noise is constant). NaN (or empty
+    lists) where ``size`` exceeds the training set."""
     images, labels = probe.train
     names = [f"noise_norm_b{size}", f"noise_draws_b{size}", f"noise_layer_kurtosis_b{size}"]
     if size > len(labels):
         return dict(zip(names, (math.nan, [], [])))
     generator = torch.Generator().manual_seed(2 + size)
-    norms, noises = [], []
+    sizes = [p.numel() for p in trainable(probe.model)]
+    norms, powers = [], torch.zeros(len(sizes), 4, dtype=torch.float64)  # per tensor: sums of x, x^2, x^3, x^4
     for _ in range(NOISE_DRAWS):
         pick = torch.randperm(len(labels), generator=generator)[:size].to(labels.device)
         noise = _flat_grad(probe.model, images[pick], labels[pick], probe.eval_batch) - full
         norms.append(float(noise.norm()))
         if layers:
-            noises.append(noise.double().cpu())
+            for i, part in enumerate(noise.double().split(sizes)):
+                powers[i] += torch.stack([(part**k).sum() for k in range(1, 5)]).cpu()
     probe.examples += 2 * NOISE_DRAWS * size
-    kurtosis = []
-    if layers:
-        stacked = torch.stack(noises)
-        for part in stacked.split([p.numel() for p in trainable(probe.model)], dim=1):
-            centred = part - part.mean()
-            kurtosis.append(float((centred**4).mean() / (centred**2).mean() ** 2 - 3))
-    return dict(zip(names, (sum(norms) / len(norms), norms, kurtosis)))
+    return dict(zip(names, (sum(norms) / len(norms), norms,
+                            [_pooled_kurtosis(row, NOISE_DRAWS * k) for row, k in zip(powers, sizes)] if layers else [])))
+
+
+def _pooled_kurtosis(sums: torch.Tensor, count: int) -> float:
+    """The excess kurtosis of ``count`` numbers from their sums of powers 1 to 4 (streamed, so no
+    draw is kept): the fourth central moment over the squared second, minus 3."""
+    m1, m2, m3, m4 = (float(v) / count for v in sums)
+    variance = m2 - m1**2
+    fourth = m4 - 4 * m1 * m3 + 6 * m1**2 * m2 - 3 * m1**4
+    return fourth / variance**2 - 3 if variance > 0 else math.nan
 
 
 def noise_draw_metrics(size: int) -> tuple[str, str]:
