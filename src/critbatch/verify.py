@@ -52,6 +52,11 @@ def _timing(column: str) -> bool:
     return column in _VOLATILE or column.endswith("seconds")
 
 
+def _recorded(result: Result, key: str):
+    """A summary entry, with ``onednn`` "on" where a run made before it was recorded has none."""
+    return result.summary.get(key, "on" if key == "onednn" else None)
+
+
 def compare(stored: Result, fresh: Result) -> list[str]:
     """What differs between two results of one config (timings left out); empty if nothing."""
     a, b = (r.log[[c for c in r.log.columns if not _timing(c)]] for r in (stored, fresh))
@@ -61,8 +66,8 @@ def compare(stored: Result, fresh: Result) -> list[str]:
     else:
         problems += [f"log column {c}" for c in a.columns if not a[c].equals(b[c])]
     keys = (set(stored.summary) | set(fresh.summary)) - _VOLATILE
-    problems += [f"summary {k}" for k in sorted(keys) if json.dumps(stored.summary.get(k), sort_keys=True, default=str)
-                 != json.dumps(fresh.summary.get(k), sort_keys=True, default=str)]
+    problems += [f"summary {k}" for k in sorted(keys) if json.dumps(_recorded(stored, k), sort_keys=True, default=str)
+                 != json.dumps(_recorded(fresh, k), sort_keys=True, default=str)]
     return problems
 
 
