@@ -16,7 +16,7 @@ from critbatch.store import Result
 
 def test_sweep_definition():
     runs = armijo_study.sweep_runs("reduced", seed=4)
-    assert len(runs) == 6 * 9 and all(len(r) == 3 for r in runs.values())
+    assert len(runs) == 6 * 9 and all(len(r) == 5 for r in runs.values())
     armijo = runs["SGD+Armijo", 64][0]
     assert armijo.optimizer["c"] == 0.05 and armijo.optimizer["max_step_size"] == 10.0 and armijo.lr is None
     assert armijo.stop == {"metric": "train_acc", "target": 0.97} and armijo.seed == 4 and armijo.patience == 3
@@ -53,7 +53,7 @@ def test_step_size_runs_to_the_target_are_the_sweeps():
     assert sorted(reach) == [0.01, 0.05, 0.1, 0.2, 0.3] and reach[0.05] == sweep["SGD+Armijo", 128]
     run = reach[0.2][1]
     assert dataclasses.replace(run, optimizer={**run.optimizer, "c": 0.05}) == sweep["SGD+Armijo", 128][1]
-    assert len(CHAPTER["mnist-step-sizes"].configs("reduced")) == 5 + 5 * 3
+    assert len(CHAPTER["mnist-step-sizes"].configs("reduced")) == 5 + 5 * 5
 
 
 def result(steps: int, acc_at_end: float, seed: int = 0, failed: int | None = None, b: int = 1,
@@ -92,7 +92,7 @@ def test_every_notebook_is_a_figure_and_the_runs_are_todays():
     cifar = CHAPTER["cifar-steps-sfo"]
     assert len(cifar.configs("reduced")) == 6 * 9 * 2 and len(cifar.configs("paper")) == 2 * 6 * 9 * 3
     assert len(CHAPTER["cifar-step-sizes-curves"].configs("reduced")) == 5 + 5  # c = 0.05 is the curves' Armijo run
-    assert len(CHAPTER["open-questions"].configs("reduced")) == 4 * 3 + 4
+    assert len(CHAPTER["open-questions"].configs("reduced")) == 4 * 5 + 4
 
 
 def test_measure_average_and_critical():
@@ -271,7 +271,7 @@ def test_open_question_runs_reuse_the_stored_runs_and_change_one_thing():
 
     runs = armijo_study.round_off_runs("reduced", seed=0)
     assert list(runs) == [("float32", 4), ("float64", 4), ("float32", 8), ("float64", 8)]
-    assert [config_key(c) for c in runs["float32", 4]] == ["010c1b880bf28d2e", "927b098c060ac47b", "dfa776d1d06e3525"]
+    assert [config_key(c) for c in runs["float32", 4]][:3] == ["010c1b880bf28d2e", "927b098c060ac47b", "dfa776d1d06e3525"]
     assert [dataclasses.replace(c, dtype=None) for c in runs["float64", 4]] == runs["float32", 4]
     assert {c.dtype for c in runs["float64", 4]} == {"float64"}
     bn = armijo_study.trial_bn_runs("reduced", seed=0)

@@ -90,7 +90,7 @@ def _mnist(scale: str) -> dict:
                "targets": (0.9, 0.85)},
         reduced={"train_subset": None, "epochs": 60, "batch_sizes": BATCH_SIZES, "seeds": 5,
                  "targets": TARGETS},
-        paper={"train_subset": None, "epochs": 60, "batch_sizes": BATCH_SIZES, "seeds": 3,
+        paper={"train_subset": None, "epochs": 60, "batch_sizes": BATCH_SIZES, "seeds": 5,
                "targets": TARGETS},
     ) | {"dataset": "mnist", "model": MLP, "checks_per_epoch": 4, "patience": 3.0, "substitute": None}
 

@@ -46,9 +46,17 @@ def kernel_panel(scale: str) -> interpolation.Panel:
 
 
 def sgd_sweep(scale: str, seed: int = 0) -> dict[int, list[TrainConfig]]:
-    """The Paper 1 chapter's plain-SGD runs on MNIST, {b: runs over seeds}, each stopping at the
-    chapter's training-accuracy target."""
-    return {b: configs for (name, b), configs in armijo.sweep_runs(scale, seed).items() if name == "SGD"}
+    """The Paper 1 chapter's plain-SGD runs on MNIST, {b: runs over this chapter's seeds}, each
+    stopping at the chapter's training-accuracy target (that chapter may have more seeds: the
+    first :func:`seeds` of them, as for the tuned sweep)."""
+    chosen = set(seeds(scale, seed))
+    return {b: [c for c in configs if c.seed in chosen]
+            for (name, b), configs in armijo.sweep_runs(scale, seed).items() if name == "SGD"}
+
+
+def seeds(scale: str, seed: int = 0) -> range:
+    """This chapter's seeds of the MLP runs: three (one at smoke scale)."""
+    return range(seed, seed + scales.pick(scale, smoke=1, reduced=3, paper=3))
 
 
 def tuned_sweep(scale: str, seed: int = 0) -> dict[int, dict[float, list[TrainConfig]]]:
@@ -57,9 +65,8 @@ def tuned_sweep(scale: str, seed: int = 0) -> dict[int, dict[float, list[TrainCo
     its stop rule, checks and budget) with the step size eta and the seeds of this chapter (three;
     one at smoke scale), whatever seeds that chapter's sweep has. At eta = 0.1 these are that
     sweep's own runs."""
-    seeds = range(seed, seed + scales.pick(scale, smoke=1, reduced=3, paper=3))
     templates = {b: configs[0] for b, configs in sgd_sweep(scale, seed).items()}
-    return {b: {eta: [replace(templates[b], seed=s, lr={**templates[b].lr, "value": eta}) for s in seeds]
+    return {b: {eta: [replace(templates[b], seed=s, lr={**templates[b].lr, "value": eta}) for s in seeds(scale, seed)]
                 for eta in (TUNED_LRS if b >= TUNED_FROM else (0.1,))}
             for b in sorted(templates, reverse=True)}
 
