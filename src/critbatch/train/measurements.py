@@ -253,11 +253,16 @@ def noise_norm_metric(size: int) -> str:
     >>> noise_norm_metric(64)
     'noise_norm_b64'
     """
+    return _noise_measurements(size, "noise_norm")[0]
+
+
+def _noise_measurements(size: int, *kinds: str) -> tuple[str, ...]:
+    """The names ``f"{kind}_b{size}"`` of :func:`gradient_noise`'s measurements, registered."""
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise ValueError(f"a noise batch size must be a positive integer, got {size!r}")
-    name = f"noise_norm_b{size}"
-    measurement(name)(gradient_noise)
-    return name
+    names = tuple(f"{kind}_b{size}" for kind in kinds)
+    measurement(*names)(gradient_noise)
+    return names
 
 
 def gradient_noise(probe: Probe, wanted: frozenset) -> dict:
@@ -324,11 +329,7 @@ def noise_draw_metrics(size: int) -> tuple[str, str]:
     >>> noise_draw_metrics(32)
     ('noise_draws_b32', 'noise_layer_kurtosis_b32')
     """
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"a noise batch size must be a positive integer, got {size!r}")
-    names = (f"noise_draws_b{size}", f"noise_layer_kurtosis_b{size}")
-    measurement(*names)(gradient_noise)
-    return names
+    return _noise_measurements(size, "noise_draws", "noise_layer_kurtosis")
 
 
 for _size in NOISE_SIZES:
@@ -353,11 +354,7 @@ def noise_shape_metric(size: int) -> tuple[str, str]:
     >>> noise_shape_metric(32)
     ('noise_quantiles_b32', 'noise_kurtosis_b32')
     """
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"a noise batch size must be a positive integer, got {size!r}")
-    names = (f"noise_quantiles_b{size}", f"noise_kurtosis_b{size}")
-    measurement(*names)(gradient_noise)
-    return names
+    return _noise_measurements(size, "noise_quantiles", "noise_kurtosis")
 
 
 def _noise_shape(probe: Probe, full: torch.Tensor, size: int) -> dict:
