@@ -25,10 +25,12 @@ Sections (each a function below, each timing its candidates interleaved, best of
   process, on two processes of one thread each (the local engine's layout), and on one
   process with two threads;
 * **conv**: an SGD step (forward, backward, update; one thread) of the reduced-scale conv
-  substitute of Papers 1, 2 and 4 (the width-8 ResNet-18 on Fashion-MNIST) at b = 16 and 128:
-  eager, as the training loop runs it, against the channels_last memory format and against
-  ``torch.compile`` (its first, compiling step timed apart), side by side; the speed-ups over
-  eager. The stored configs stay eager: another layout or a compiled network changes their bits;
+  substitute of Papers 1, 2 and 4 (the width-8 ResNet-18 on Fashion-MNIST) at b = 16 and 128,
+  with oneDNN as the training loop has it (off by default): eager, as the loop runs it, against
+  the channels_last memory format and against ``torch.compile`` (its first, compiling step timed
+  apart; a variant that fails is recorded with its error), side by side; then eager with oneDNN
+  on, in a child process (the stored runs made with it on cost this ratio less here). The stored
+  configs stay eager: another layout or a compiled network changes their bits;
 * **totals** (arithmetic, no timing): the CPU time of the book's stored runs, their unrecorded
   measurement time estimated from the measured evaluation costs, the wall time on every core,
   and each paper's paper-scale cost in GPU-hours from the H100 step times of the paper notes.
@@ -41,11 +43,13 @@ running: ratios measured on a busy machine are not worth keeping.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import dataclasses
 import datetime
 import json
 import math
+import multiprocessing
 import os
 import platform
 import shutil
@@ -60,7 +64,7 @@ import torchvision
 from torch.nn import functional as F
 
 from critbatch import data, models, optim as optimizers
-from critbatch.runs import pinned_threads
+from critbatch.runs import onednn, onednn_wanted, pinned_threads
 
 MLP = {"kind": "mlp", "hidden": [512, 256]}
 MNIST_NORMALIZATION = ((0.1307,), (0.3081,))  # the papers' Normalize for MNIST
@@ -258,30 +262,64 @@ def conv_step(variant: str, images: torch.Tensor) -> tuple[Callable, torch.Tenso
     return bare_step(torch.compile(model) if variant == "compile" else model, optimizer), images, model
 
 
-def conv_section(batch_sizes: list[int], steps: dict[int, int], repeats: int) -> list[dict]:
-    """Per b: seconds per SGD step of the conv substitute in each of CONV_VARIANTS, after a
-    first step timed apart (the compiling one, for torch.compile), and the speed-ups over eager."""
+def conv_seconds_per_step(variant: str, images: torch.Tensor, labels: torch.Tensor, b: int, steps: int,
+                          first: dict | None = None) -> float:
+    """Seconds per SGD step of a fresh conv substitute in ``variant``, after its first step
+    (timed into ``first[variant]`` if given: the compiling one, for torch.compile) and 3 more."""
+    step, images, _ = conv_step(variant, images)
+    batches = prepermuted(images, labels, b)  # slices keep the layout
+    start = time.perf_counter()
+    step(*next(batches))
+    if first is not None:
+        first.setdefault(variant, time.perf_counter() - start)  # the first repeat's: the coldest
+    return seconds_per_step(step, batches, steps, warmup=3)
+
+
+def _eager_with_onednn(b: int, steps: int, repeats: int) -> float:
+    """Child process: the eager step's seconds with oneDNN on (best of ``repeats``)."""
     split = data.load("fashion-mnist", True)
+    with pinned_threads(1), onednn(True):
+        return min(conv_seconds_per_step("eager", split.images, split.labels, b, steps) for _ in range(repeats))
+
+
+def conv_section(batch_sizes: list[int], steps: dict[int, int], repeats: int) -> list[dict]:
+    """Per b: seconds per SGD step of the conv substitute in each of CONV_VARIANTS with oneDNN as
+    the training loop has it (:func:`critbatch.runs.onednn_wanted`), after a first step timed apart,
+    and the speed-ups over eager; a variant that fails is NaN with its error. Then eager with
+    oneDNN on, in a child process (oneDNN's convolution backward can crash this machine's process,
+    README "Known problems"), for the cost of the stored runs made with it on."""
+    split = data.load("fashion-mnist", True)
+    wanted = onednn_wanted()
     rows = []
     for b in batch_sizes:
-        first = {}
+        first, failed = {}, {}
 
         def timed(variant):
             def measure():
-                step, images, _ = conv_step(variant, split.images)
-                batches = prepermuted(images, split.labels, b)  # slices keep the layout
-                start = time.perf_counter()
-                step(*next(batches))
-                first.setdefault(variant, time.perf_counter() - start)  # the first repeat's: the coldest
-                return seconds_per_step(step, batches, steps[b], warmup=3)
+                if variant in failed:
+                    return math.nan
+                try:
+                    with onednn(wanted):
+                        return conv_seconds_per_step(variant, split.images, split.labels, b, steps[b], first)
+                except Exception as error:  # torch.compile fails with oneDNN off (torch 2.14.1): recorded
+                    failed[variant] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+                    return math.nan
             return measure
 
         t = best_of(repeats, {variant: timed(variant) for variant in CONV_VARIANTS})
-        rows.append({"b": b, "timed_steps": steps[b], **{f"{v}_ms": 1e3 * t[v] for v in CONV_VARIANTS},
-                     "compile_first_step_s": first["compile"],
-                     **{f"{v}_speedup": t["eager"] / t[v] for v in CONV_VARIANTS[1:]}})
-        print(f"  b = {b:4d}: eager {1e3 * t['eager']:.1f} ms/step; channels_last x{rows[-1]['channels_last_speedup']:.2f}, "
-              f"torch.compile x{rows[-1]['compile_speedup']:.2f} (its first step {first['compile']:.1f} s)")
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
+            try:
+                onednn_s = child.submit(_eager_with_onednn, b, steps[b], repeats).result()
+            except concurrent.futures.process.BrokenProcessPool as error:
+                onednn_s, failed["eager_onednn"] = math.nan, f"the process died: {error}"
+        rows.append({"b": b, "timed_steps": steps[b], "onednn": "on" if wanted else "off",
+                     **{f"{v}_ms": 1e3 * t[v] for v in CONV_VARIANTS}, "eager_onednn_on_ms": 1e3 * onednn_s,
+                     "compile_first_step_s": first.get("compile", math.nan), "failed": failed,
+                     **{f"{v}_speedup": t["eager"] / t[v] for v in CONV_VARIANTS[1:]},
+                     "onednn_on_speedup": t["eager"] / onednn_s})
+        print(f"  b = {b:4d}: eager {1e3 * t['eager']:.1f} ms/step (oneDNN {rows[-1]['onednn']}); channels_last "
+              f"x{rows[-1]['channels_last_speedup']:.2f}, torch.compile x{rows[-1]['compile_speedup']:.2f}, "
+              f"eager with oneDNN on x{rows[-1]['onednn_on_speedup']:.2f}{'; failed: ' + str(failed) if failed else ''}")
     return rows
 
 
@@ -654,7 +692,7 @@ def measure(quick: bool, repeats: int, only: str | None = None) -> dict:
         "armijo": ("SGD+Armijo step", lambda: {"rows": armijo_section(batch_sizes, steps, repeats)}, True),
         "shares": ("measurement shares", lambda: shares_section(quick), True),
         "sweep": ("sweep layouts", lambda: sweep_section(quick), False),
-        "conv": ("conv substitute: eager, channels_last, torch.compile (one thread)",
+        "conv": ("conv substitute: eager, channels_last, torch.compile, eager with oneDNN on (one thread)",
                  lambda: {"rows": conv_section(batch_sizes, {16: 20, 128: 5} if quick else {16: 200, 128: 40},
                                                repeats)}, True)}
     for name, (title, section, pinned) in sections.items():

@@ -345,3 +345,14 @@ def test_dtype_is_checked_and_leaves_the_keys_of_earlier_runs_as_they_were():
         dataclasses.replace(BASE, dtype="float16")
     assert config_key(BASE) == "9699c341e5cfd654"  # the key before TrainConfig had a dtype
     assert config_key(dataclasses.replace(BASE, dtype="float64")) != config_key(BASE)
+
+
+def test_a_test_subset_measures_the_test_metrics_on_that_many_fixed_examples(fit):
+    config = dataclasses.replace(BASE, metrics=("test_loss", "test_acc"), epochs=1)
+    whole, whole_summary = fit(config)
+    part, part_summary = fit(dataclasses.replace(config, test_subset=16))
+    assert whole_summary["measure_examples"] == 2 * 64 and part_summary["measure_examples"] == 2 * 16
+    assert (part.test_acc * 16).round(6).tolist() == (part.test_acc * 16).round().tolist()  # k of 16 right
+    assert part.test_loss.tolist() != whole.test_loss.tolist()  # another sample than the whole split
+    with pytest.raises(ValueError, match="test_subset must be in 1..64, got 65"):
+        fit(dataclasses.replace(config, test_subset=65))

@@ -110,9 +110,9 @@ class Figure:
         if not isinstance(result, Result):
             raise TypeError(f"figure {self.name!r}: measure must return a critbatch.chapters.Result, "
                             f"got {type(result).__name__}")
-        tagged = [dataclasses.replace(d, data=d.data or self.data,
-                                      scale=d.scale or ("paper" if self.at_paper_scale(scale, seed) else scale))
-                  for d in result.claims]
+        untagged = [d for d in result.claims if not d.scale]
+        shown = ("paper" if self.at_paper_scale(scale, seed) else scale) if untagged else None  # once: it builds every config
+        tagged = [dataclasses.replace(d, data=d.data or self.data, scale=d.scale or shown) for d in result.claims]
         return dataclasses.replace(result, claims=Claims(tuple(tagged)))
 
 

@@ -70,6 +70,7 @@ class TrainConfig:
     eval_unit: str = "epoch"  # "epoch" or "step"
     metrics: tuple[str, ...] = ("train_loss",)  # measured at every logging boundary (critbatch.train.measurements)
     train_subset: int | None = None  # use this many training examples (a fixed random subset)
+    test_subset: int | None = None  # measure test metrics on this many test examples (a fixed random subset)
     normalize: bool = False  # standardise pixels with critbatch.data.NORMALIZATION
     augment: bool = False  # random crop (padding 4) and horizontal flip, per batch
     sampling: str = "epoch"  # "epoch" (shuffled passes) or "replacement"
@@ -79,7 +80,7 @@ class TrainConfig:
 
     def __post_init__(self):
         validate.seed(self.seed)
-        validate.finite(dataclasses.asdict(self), "TrainConfig")
+        validate.finite({f.name: getattr(self, f.name) for f in dataclasses.fields(self)}, "TrainConfig")
         if self.batch_size.get("kind") == "constant":
             validate.positive_int(self.batch_size.get("value"), "batch_size")
         if self.steps is None and self.epochs is None:
@@ -121,11 +122,11 @@ class _Counters:
     rows: list = field(default_factory=list)
 
 
-def _subset(images: torch.Tensor, labels: torch.Tensor, size: int | None):
+def _subset(images: torch.Tensor, labels: torch.Tensor, size: int | None, name: str):
     if size is None:
         return images, labels
     if not 0 < size <= len(labels):
-        raise ValueError(f"train_subset must be in 1..{len(labels)}, got {size}")
+        raise ValueError(f"{name} must be in 1..{len(labels)}, got {size}")
     # Fixed across seeds, so that runs with different seeds see the same data.
     idx = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))[:size]
     return images[idx.to(images.device)], labels[idx.to(labels.device)]
@@ -186,7 +187,7 @@ class _Session:
             return split._replace(images=split.images.to(dtype))  # float32: the same tensor, no copy
 
         train_set = load(True)
-        self.images, self.labels = _subset(train_set.images, train_set.labels, config.train_subset)
+        self.images, self.labels = _subset(train_set.images, train_set.labels, config.train_subset, "train_subset")
         torch.manual_seed(config.seed)
         self.model = models.build(config.model, tuple(self.images.shape[1:]), train_set.classes).to(device, dtype)
         self.lr_at = schedules.from_spec(config.lr) if config.lr is not None else None
@@ -204,7 +205,7 @@ class _Session:
                                      steps_per_epoch=self.steps_per_epoch(self.batch_size(first)),
                                      model=self.model)
         self.probe = measurements.Probe(self.model, (self.images, self.labels),
-                                        lambda: tuple(load(False)[:2]), eval_batch)
+                                        lambda: _subset(*load(False)[:2], config.test_subset, "test_subset"), eval_batch)
 
     @property
     def epochs(self) -> float:

@@ -97,13 +97,14 @@ def setting(name: str, scale: str) -> dict:
     if name not in SETTINGS:
         raise ValueError(f"setting must be one of {', '.join(SETTINGS)}; got {name!r}")
     conv = {"dataset": "fashion-mnist", "model": {"kind": "resnet", "depth": 18, "width": 8}, "train_subset": 2048,
+            "test_subset": None,
             "normalize": False, "augment": False, "epochs": 30, "steps": 3000, "check": 50, "period": 400,
             "batch_max": 2048, "eps_scale": 2.0, "seeds": 3, "substitute": CONV}
     return scales.pick(
         scale,
-        smoke=conv | {"model": {"kind": "resnet", "depth": 18, "width": 4}, "train_subset": 256, "epochs": 4,
-                      "steps": 60, "check": 10, "period": 20, "batch_max": 256, "seeds": 1,
-                      "substitute": "Fashion-MNIST (256 images), ResNet-18 layout at width 4"},
+        smoke=conv | {"model": {"kind": "resnet", "depth": 18, "width": 4}, "train_subset": 256, "test_subset": 256,
+                      "epochs": 4, "steps": 60, "check": 10, "period": 20, "batch_max": 256, "seeds": 1,
+                      "substitute": "Fashion-MNIST (256 training, 256 test images), ResNet-18 layout at width 4"},
         reduced=conv,
         paper=_paper(name),
     )
@@ -149,7 +150,8 @@ def _config(s: dict, seed: int, batch_size: dict, lr: dict, *, optimizer: dict |
             stages: dict | None = None, metrics=STAGE_METRICS, **changes) -> TrainConfig:
     budget = {"epochs": s["epochs"], "steps": s["steps"], "eval_unit": "step", "eval_every": s["check"]}
     return TrainConfig(dataset=s["dataset"], model=s["model"], optimizer=optimizer or {"kind": "sgd"}, lr=lr,
-                       batch_size=batch_size, seed=seed, train_subset=s["train_subset"], normalize=s["normalize"],
+                       batch_size=batch_size, seed=seed, train_subset=s["train_subset"],
+                       test_subset=s.get("test_subset"), normalize=s["normalize"],
                        augment=s["augment"], metrics=metrics, stages=stages, **(budget | changes))
 
 

@@ -98,14 +98,15 @@ def _mnist(scale: str) -> dict:
 def _cifar(dataset: str, scale: str) -> dict:
     """The ResNet experiments: ``dataset`` (CIFAR-10 or -100) at paper scale, else the substitute."""
     substitute = {"dataset": "fashion-mnist", "batch_sizes": BATCH_SIZES, "epochs": 40, "seeds": 2,
-                  "train_subset": 4096, "model": {"kind": "resnet", "depth": 18, "width": 8}, "substitute": SUBSTITUTE}
+                  "train_subset": 4096, "test_subset": None, "model": {"kind": "resnet", "depth": 18, "width": 8},
+                  "substitute": SUBSTITUTE}
     return scales.pick(
         scale,
-        smoke=substitute | {"train_subset": 256, "model": {"kind": "resnet", "depth": 18, "width": 4},
+        smoke=substitute | {"train_subset": 256, "test_subset": 256, "model": {"kind": "resnet", "depth": 18, "width": 4},
                             "epochs": 3, "batch_sizes": [8, 32, 128], "seeds": 1, "targets": (0.4, 0.3),
-                            "substitute": "Fashion-MNIST (256 images), ResNet-18 layout at width 4"},
+                            "substitute": "Fashion-MNIST (256 training, 256 test images), ResNet-18 layout at width 4"},
         reduced=substitute,
-        paper={"dataset": dataset, "model": {"kind": "resnet", "depth": 34}, "train_subset": None,
+        paper={"dataset": dataset, "model": {"kind": "resnet", "depth": 34}, "train_subset": None, "test_subset": None,
                "epochs": 200, "batch_sizes": BATCH_SIZES, "seeds": 3, "substitute": None},
     ) | {"checks_per_epoch": 2, "patience": 10.0} | ({} if scale == "smoke" else {"targets": (0.99, 0.95)})
 
@@ -137,7 +138,8 @@ def _config(name: str, b: int, settings: dict, seed: int, options: dict | None =
     optimizer, lr = OPTIMIZERS[name]
     return TrainConfig(dataset=settings["dataset"], model=settings["model"], optimizer={**optimizer, **(options or {})},
                        lr=lr, batch_size={"kind": "constant", "value": b}, seed=seed,
-                       epochs=settings["epochs"], train_subset=settings["train_subset"], **changes)
+                       epochs=settings["epochs"], train_subset=settings["train_subset"],
+                       test_subset=settings.get("test_subset"), **changes)
 
 
 def _reach_runs(name: str, b: int, settings: dict, seed: int, options: dict | None = None) -> list[TrainConfig]:

@@ -40,7 +40,8 @@ SMOOTHING = ("smoothing_f", "smoothing_gd", "smoothing_sgd", "smoothing_ball", "
 def _train(s: dict, lr: dict, batch_size: dict, seed: int, epochs: int, **changes) -> TrainConfig:
     cifar = s["dataset"].startswith("cifar")
     return TrainConfig(dataset=s["dataset"], model=s["model"], optimizer={"kind": "sgd"}, lr=lr, batch_size=batch_size,
-                       seed=seed, epochs=epochs, train_subset=s["train_subset"], normalize=True, augment=cifar,
+                       seed=seed, epochs=epochs, train_subset=s["train_subset"], test_subset=s.get("test_subset"),
+                       normalize=True, augment=cifar,
                        **{"metrics": CURVES, **changes})
 
 
