@@ -7,6 +7,8 @@ side in one run of this script, written to one file per device.
                                                                          # re-derive the totals only
     python benchmarks/speed.py --only conv --out data/benchmarks/speed-cpu.json
                                                                          # measure one section again
+    python benchmarks/speed.py --only regenerate --out data/benchmarks/speed-cpu.json
+                                                                         # one figure from an empty store
 
 Sections (each a function below, each timing its candidates interleaved, best of ``repeats``):
 
@@ -21,9 +23,12 @@ Sections (each a function below, each timing its candidates interleaved, best of
 * **shares**: the share of run time spent measuring (evaluation passes, per-step error
   tracking), for a stored config of each study, on a bounded run: the time of one evaluation
   over that of one evaluation interval of training;
-* **sweep**: the wall time of one fixed smoke-scale sweep (18 runs) into fresh stores on one
-  process, on two processes of one thread each (the local engine's layout), and on one
-  process with two threads;
+* **sweep**: the wall time of one fixed smoke-scale sweep (Paper 1's figures, 63 runs) into fresh
+  stores on one process, on two processes of one thread each (the local engine's layout), and on
+  one process with two threads;
+* **regenerate** (opt-in, ``--only regenerate [--paper P --figure F|all]``): one figure's (by
+  default Paper 1's step sizes, about 15 minutes here) or one paper's reduced-scale runs trained
+  from an empty store on every core, timed, and compared bit for bit with the stored results;
 * **conv**: an SGD step (forward, backward, update; one thread) of the reduced-scale conv
   substitute of Papers 1, 2 and 4 (the width-8 ResNet-18 on Fashion-MNIST) at b = 16 and 128,
   with oneDNN as the training loop has it (off by default): eager, as the loop runs it, against
@@ -73,10 +78,14 @@ ARMIJO = {"kind": "armijo", "c": 0.05, "init_step_size": 1.0, "shrink": 0.9, "re
 CONV = {"kind": "resnet", "depth": 18, "width": 8}  # the reduced conv substitute (armijo, adaptive, graduated)
 CONV_VARIANTS = ("eager", "channels_last", "compile")
 SECTIONS = ("steps", "armijo", "shares", "sweep", "conv")  # the timed sections, in the order measured
+#: What the opt-in section "regenerate" trains from an empty store by default: one figure (Paper 1's
+#: step sizes, 30 MLP runs, about 10 minutes on 2 cores); no whole paper fits in under an hour here.
+REGENERATED = ("armijo", "mnist-step-sizes")
 ENGINE_LAYOUT = "2 processes x 1 thread"  # the local engine's layout on this 2-core machine
 GOALS = {  # the goals of issue 10: (ratio, at least (True) or at most (False))
     "sweep_speedup": (1.8, True), "loop_over_floor": (0.95, True), "loop_over_torchvision_16": (2.5, True),
-    "loop_over_torchvision_128": (4.0, True), "measure_share": (0.20, False), "armijo_over_floor": (1.10, False)}
+    "loop_over_torchvision_128": (4.0, True), "measure_share": (0.20, False), "armijo_over_floor": (1.10, False),
+    "book_wall_hours": (2.0, False)}  # issue 19: the whole book regenerated here in 2 hours at most
 
 
 # Timing ---------------------------------------------------------------------------------------
@@ -301,7 +310,7 @@ def conv_section(batch_sizes: list[int], steps: dict[int, int], repeats: int) ->
                 try:
                     with onednn(wanted):
                         return conv_seconds_per_step(variant, split.images, split.labels, b, steps[b], first)
-                except Exception as error:  # torch.compile fails with oneDNN off (torch 2.14.1): recorded
+                except Exception as error:  # e.g. torch.compile, which failed once here with oneDNN off: recorded
                     failed[variant] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
                     return math.nan
             return measure
@@ -310,8 +319,8 @@ def conv_section(batch_sizes: list[int], steps: dict[int, int], repeats: int) ->
         with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
             try:
                 onednn_s = child.submit(_eager_with_onednn, b, steps[b], repeats).result()
-            except concurrent.futures.process.BrokenProcessPool as error:
-                onednn_s, failed["eager_onednn"] = math.nan, f"the process died: {error}"
+            except Exception as error:  # a crash (BrokenProcessPool) or an error in the child: recorded
+                onednn_s, failed["eager_onednn"] = math.nan, f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
         rows.append({"b": b, "timed_steps": steps[b], "onednn": "on" if wanted else "off",
                      **{f"{v}_ms": 1e3 * t[v] for v in CONV_VARIANTS}, "eager_onednn_on_ms": 1e3 * onednn_s,
                      "compile_first_step_s": first.get("compile", math.nan), "failed": failed,
@@ -408,28 +417,65 @@ def shares_section(quick: bool) -> dict:
     return {"rows": rows}
 
 
-def sweep_section(quick: bool) -> dict:
-    """Wall time of one smoke-scale sweep of Paper 1's MNIST steps-SFO figure into fresh stores:
-    one process; two processes of one thread each; one process with two threads."""
+def sweep_into_empty_store(scale: str, workers: int, threads: int = 1, **chosen) -> tuple[list, float, Path]:
+    """A sweep of the chosen figures at ``scale`` into a fresh store under a temporary folder
+    (checkpoints too: data/ is never touched): what it trained, its wall time, and the folder
+    (the caller removes it)."""
     from critbatch.store import Store
     from critbatch.sweep import sweep
 
+    root = Path(tempfile.mkdtemp(prefix="critbatch-speed-"))
+    os.environ["CRITBATCH_CHECKPOINTS"] = str(root / "checkpoints")
+    start = time.perf_counter()
+    trained = sweep(scale, Store(root / "results", cache_only=False), workers=workers, threads=threads,
+                    progress=False, **chosen)
+    return trained, time.perf_counter() - start, root
+
+
+def sweep_section(quick: bool) -> dict:
+    """Wall time of one smoke-scale sweep of Paper 1's figures (63 runs, a few seconds each, MLP and
+    conv) into fresh stores: one process; two processes of one thread each; one process with two threads."""
     layouts = {"1 process x 1 thread": (1, 1), ENGINE_LAYOUT: (2, 1), "1 process x 2 threads": (1, 2)}
-    figure = ("armijo", "mnist-step-sizes" if quick else "mnist-steps-sfo")
+    chosen = {"paper": "armijo", "figure_name": "mnist-step-sizes" if quick else None}
     rows = []
     for name, (workers, threads) in layouts.items():
-        with tempfile.TemporaryDirectory() as root:
-            os.environ["CRITBATCH_CHECKPOINTS"] = str(Path(root) / "checkpoints")  # never touch data/checkpoints
-            start = time.perf_counter()
-            trained = sweep("smoke", Store(Path(root) / "results", cache_only=False), paper=figure[0],
-                            figure_name=figure[1], workers=workers, threads=threads, progress=False)
-            rows.append({"layout": name, "workers": workers, "threads": threads, "runs": len(trained),
-                         "wall_s": time.perf_counter() - start})
-        print(f"  {name}: {len(trained)} runs in {rows[-1]['wall_s']:.1f} s")
+        trained, wall, root = sweep_into_empty_store("smoke", workers, threads, **chosen)
+        shutil.rmtree(root)
+        rows.append({"layout": name, "workers": workers, "threads": threads, "runs": len(trained), "wall_s": wall})
+        print(f"  {name}: {len(trained)} runs in {wall:.1f} s")
     one = rows[0]["wall_s"]
     for row in rows:
         row["speedup"] = one / row["wall_s"]
-    return {"figure": "/".join(figure), "scale": "smoke", "rows": rows}
+    return {"figures": f"{chosen['paper']}/{chosen['figure_name'] or 'every figure'}", "scale": "smoke", "rows": rows}
+
+
+def regenerate_section(paper: str, figure: str | None) -> dict:
+    """One paper's reduced-scale results (or one ``figure``'s) regenerated from an empty store on
+    every core (what ``make results`` does for them): the wall time, the recorded CPU time of the new runs, the stored
+    runs' recorded time (what the estimate of the whole book reads), and how many new runs have the
+    stored bits (runs made on this CPU model should; ``critbatch.verify``)."""
+    from critbatch import verify
+    from critbatch.store import Store
+
+    trained, wall, root = sweep_into_empty_store("reduced", os.cpu_count() or 1, paper=paper, figure_name=figure)
+    try:
+        new, stored = Store(root / "results"), Store()
+        keys = [p.key for p in trained]
+        new_index, old_index = new.index().set_index("key").loc[keys], stored.index().set_index("key").reindex(keys)
+        differences = [verify.compare(new.load_key(k), stored.load_key(k)) for k in keys if k in old_index.type.dropna()]
+    finally:
+        shutil.rmtree(root)
+    same = sum(not d for d in differences)
+    # A summary without "onednn" predates the default off; an MLP's bits do not depend on it.
+    same_bits = sum(all(p in ("summary onednn",) for p in d) for d in differences)
+    cpu = lambda index: float(index.seconds.fillna(0).sum() + index.measure_seconds.fillna(0).sum())
+    print(f"  {paper}/{figure or 'every figure'}: {len(keys)} runs in {wall:.0f} s on {os.cpu_count()} cores ({cpu(new_index):.0f} CPU-s "
+          f"recorded; the stored runs recorded {cpu(old_index):.0f}); {same_bits} with the stored bits")
+    return {"paper": paper, "figure": figure, "scale": "reduced", "workers": os.cpu_count(), "runs": len(keys),
+            "sweep_wall_s": wall, "cpu_s": cpu(new_index), "stored_cpu_s": cpu(old_index),
+            "stored_without_measure_s": int(old_index.measure_seconds.isna().sum()), "identical": same,
+            "identical_bits": same_bits,
+            "stored_elsewhere": int((old_index.cpu.fillna("") != new_index.cpu.fillna("")).sum())}
 
 
 # Totals ---------------------------------------------------------------------------------------
@@ -559,6 +605,52 @@ def _budget_fraction(index) -> float:
     return float((runs.steps / budget).mean()) if len(runs) else 1.0
 
 
+def checks_an_exact_cut_could_end(accuracy: list[float], looser: float) -> int:
+    """Of a stopping run's checks after its first, those whose pass could have ended early without
+    changing any decision: a pass may stop once the examples left cannot lift the accuracy to the
+    looser target a figure reads nor above the best so far (the patience rule compares with it);
+    so only checks that neither reach ``looser`` nor beat the best could be cut.
+
+    >>> checks_an_exact_cut_could_end([0.1, 0.5, 0.4, 0.96, 0.94], 0.95)
+    2
+    """
+    best, count = accuracy[0], 0
+    for value in accuracy[1:]:
+        count += not (value > best or value >= looser)
+        best = max(best, value)
+    return count
+
+
+def exact_cut_potential(index) -> list[dict]:
+    """Per data set of Paper 1's stopping sweeps (stored logs, nothing timed): the checks, and how
+    many an exact early end of the evaluation pass could cut (:func:`checks_an_exact_cut_could_end`,
+    the looser of the study's two targets): the most any exact scheme saves of those runs' passes."""
+    from critbatch.papers.armijo import study
+    from critbatch.store import Store
+
+    store, rows = Store(), []
+    sweeps = index[(index.paper == "armijo") & (index["stop.metric"] == "train_acc")]
+    for dataset, runs in sweeps.groupby("dataset"):
+        looser = min(study.targets("reduced", "mnist" if dataset == "mnist" else "cifar10"))
+        logs = [store.load_key(key).log.train_acc.tolist() for key in runs.key]
+        checks, cut = sum(len(a) - 1 for a in logs), sum(checks_an_exact_cut_could_end(a, looser) for a in logs)
+        rows.append({"dataset": dataset, "runs": len(logs), "looser_target": looser, "checks": checks,
+                     "cuttable": cut, "cuttable_share": cut / checks})
+    return rows
+
+
+def onednn_factor(record: dict) -> float:
+    """How much longer a conv step takes here with oneDNN off than on (the conv section's mean over
+    its batch sizes; 1 where it was not measured): the stored conv runs made with it on cost this
+    much more to regenerate with the loop's default.
+
+    >>> onednn_factor({"conv": {"rows": [{"onednn_on_speedup": 2.0}, {"onednn_on_speedup": 2.5}]}}), onednn_factor({})
+    (2.25, 1.0)
+    """
+    rows = [r for r in record.get("conv", {}).get("rows", []) if math.isfinite(r.get("onednn_on_speedup", math.nan))]
+    return statistics.mean(r["onednn_on_speedup"] for r in rows) if rows else 1.0
+
+
 def totals(record: dict) -> dict:
     """The book's regeneration time on this machine and the paper-scale GPU-hours, from the
     stored runs' timings and the measurements in ``record``."""
@@ -579,23 +671,58 @@ def totals(record: dict) -> dict:
                  + float(other.measure_seconds.fillna(0).sum()))
     speedup = next(r["speedup"] for r in record["sweep"]["rows"] if r["layout"] == ENGINE_LAYOUT)
     cpu_s = train_s + measure_s
+    factor = onednn_factor(record)
+    conv_on = index[(index["model.kind"] == "resnet") & (index.onednn.fillna("on") == "on")]
+    conv_on_s = float(conv_on.seconds.fillna(0).sum() + conv_on.measure_seconds.fillna(0).sum())
+    here_s = cpu_s + (factor - 1) * conv_on_s
+    recorded = index.measure_seconds.notna()
+    per_paper = (index.assign(cpu_s=index.seconds.fillna(0) + index.measure_seconds.fillna(0),
+                              measured_s=index.measure_seconds.where(recorded, 0.0),
+                              both_s=(index.seconds + index.measure_seconds).where(recorded, 0.0))
+                 .groupby("paper").agg(runs=("key", "size"), cpu_s=("cpu_s", "sum"), measured_s=("measured_s", "sum"),
+                                       both_s=("both_s", "sum"), recorded=("measure_seconds", "count")))
     armijo = record["armijo"]["rows"]
-    return {
+    result = {
         "stored_runs": len(index), "by_study": train,
         "other_runs": {t: {"runs": int((other.type == t).sum()), "seconds": float(other[other.type == t].seconds.sum())}
                        for t in sorted(other.type.unique())},
+        "by_paper_recorded": {paper: {"runs": int(row.runs), "cpu_s": float(row.cpu_s),
+                                      "runs_recording_measure_s": int(row.recorded),
+                                      "measure_share": float(row.measured_s / row.both_s) if row.both_s else None}
+                              for paper, row in per_paper.iterrows()},
         "training_s": train_s, "measure_s": measure_s, "cpu_s": cpu_s, "sweep_speedup": speedup,
-        "wall_s": cpu_s / speedup,
+        "wall_s": cpu_s / speedup, "onednn_off_factor": factor, "conv_onednn_on_runs": len(conv_on),
+        "conv_onednn_on_s": conv_on_s, "cpu_here_s": here_s, "wall_here_s": here_s / speedup,
         "arithmetic": (f"{len(index)} stored runs: {train_s / 3600:.2f} h of recorded loop time (`seconds`) + "
                        f"{measure_s / 3600:.2f} h of measurement (recorded where `measure_seconds` exists, else "
                        "evaluations "
-                       f"x measured seconds per evaluation) = {cpu_s / 3600:.2f} CPU-hours on one thread; on "
-                       f"{os.cpu_count()} cores at the measured sweep speed-up {speedup:.2f}: "
-                       f"{cpu_s / 3600 / speedup:.2f} h wall time. Runs of other types stored before they "
-                       "recorded `measure_seconds` have their measurements in `seconds`; data loading, kernel matrices and "
-                       "process start-up are not included"),
+                       f"x measured seconds per evaluation) = {cpu_s / 3600:.2f} CPU-hours on one thread as recorded; "
+                       f"{len(conv_on)} conv runs ({conv_on_s / 3600:.2f} CPU-h) were made with oneDNN on, which a "
+                       f"conv step here needs {factor:.2f}x the time without (the loop's default): "
+                       f"{here_s / 3600:.2f} CPU-hours here; on {os.cpu_count()} cores at the measured sweep speed-up "
+                       f"{speedup:.2f}: {here_s / 3600 / speedup:.2f} h wall time. Runs of other types stored before "
+                       "they recorded `measure_seconds` have their measurements in `seconds`; data loading, kernel "
+                       "matrices and process start-up are not included"),
         "gpu": gpu_hours(index, max(r["armijo_over_sgd"] for r in armijo)),
+        "exact_cut": exact_cut_potential(index),
     }
+    if "regenerate" in record:
+        r = record["regenerate"]
+        predicted = r["stored_cpu_s"] / speedup if r["stored_cpu_s"] else math.nan
+        result["regenerate"] = {**{k: r.get(k) for k in ("paper", "figure", "runs", "sweep_wall_s", "identical_bits")},
+                                "predicted_wall_s": predicted, "measured_over_predicted": r["sweep_wall_s"] / predicted,
+                                "arithmetic": (f"{r['paper']}/{r.get('figure') or 'every figure'} from an empty store: "
+                                               f"{r['runs']} runs in {r['sweep_wall_s'] / 60:.1f} min on "
+                                               f"{r['workers']} cores; its stored runs recorded "
+                                               f"{r['stored_cpu_s'] / 60:.1f} CPU-min ({r['stored_without_measure_s']} of "
+                                               f"them without their measurement time), {predicted / 60:.1f} min at the "
+                                               f"sweep speed-up measured on {ENGINE_LAYOUT}: measured / predicted "
+                                               f"{r['sweep_wall_s'] / predicted:.2f} (process start-up and data loading "
+                                               f"are not in the recorded time); {r['identical_bits']} of {r['runs']} "
+                                               f"results have the stored bits ({r['identical']} identical in every "
+                                               "field: a stored summary without `onednn` predates the default off, "
+                                               "which an MLP's numbers do not depend on)")}
+    return result
 
 
 # Goals and the machine --------------------------------------------------------------------------
@@ -611,6 +738,7 @@ def verdicts(record: dict) -> dict:
         "loop_over_torchvision_128": [steps[128]["loop_over_torchvision"]] if 128 in steps else [],
         "measure_share": [r["share"] for r in record["shares"]["rows"]],
         "armijo_over_floor": [r["armijo_over_floor"] for r in record["armijo"]["rows"]],
+        "book_wall_hours": [record["totals"]["wall_here_s"] / 3600] if "totals" in record else [],
     }
     return {name: {"goal": GOALS[name][0], "at_least": GOALS[name][1], "values": v,
                    "met": bool(v) and all(x >= GOALS[name][0] if GOALS[name][1] else x <= GOALS[name][0] for x in v)}
@@ -623,7 +751,7 @@ def busy(record: dict, tolerance: float = 0.05) -> list[str]:
     >>> busy({"steps": {"wall_s": 100.0, "others_cpu_s": 1.0}, "sweep": {"wall_s": 10.0, "others_cpu_s": 2.0}})
     ['sweep']
     """
-    return [name for name in SECTIONS
+    return [name for name in (*SECTIONS, "regenerate")
             if name in record and record[name].get("others_cpu_s", 0.0) > tolerance * record[name]["wall_s"]]
 
 
@@ -680,8 +808,9 @@ def write_atomically(path: Path, record: dict) -> None:
     partial.replace(path)
 
 
-def measure(quick: bool, repeats: int, only: str | None = None) -> dict:
-    """Every timed section (or ``only`` one), in one run, with the machine's load around it."""
+def measure(quick: bool, repeats: int, only: str | None = None, regenerated: tuple = REGENERATED) -> dict:
+    """Every timed section (or ``only`` one, or the opt-in ``regenerate`` of ``paper``), in one run,
+    with the machine's load around it."""
     batch_sizes = [16, 128]
     steps = {16: 300, 128: 100} if quick else {16: 2000, 128: 600}
     record = {**machine(), "quick": quick, "repeats": repeats, "load_before": os.getloadavg()[0],
@@ -694,9 +823,11 @@ def measure(quick: bool, repeats: int, only: str | None = None) -> dict:
         "sweep": ("sweep layouts", lambda: sweep_section(quick), False),
         "conv": ("conv substitute: eager, channels_last, torch.compile, eager with oneDNN on (one thread)",
                  lambda: {"rows": conv_section(batch_sizes, {16: 20, 128: 5} if quick else {16: 200, 128: 40},
-                                               repeats)}, True)}
+                                               repeats)}, True),
+        "regenerate": (f"{'/'.join(filter(None, regenerated))} regenerated from an empty store",
+                       lambda: regenerate_section(*regenerated), False)}
     for name, (title, section, pinned) in sections.items():
-        if only and name != only:
+        if (only and name != only) or (name not in SECTIONS and name != only):
             continue
         print(title)
         with pinned_threads(1) if pinned else contextlib.nullcontext():
@@ -713,13 +844,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny settings, to check that the script runs")
     parser.add_argument("--repeats", type=int, default=3, help="best of this many interleaved repeats")
     parser.add_argument("--reuse", type=Path, help="re-derive totals and verdicts from this file's measurements")
-    parser.add_argument("--only", choices=SECTIONS, help="measure this section alone, into the --out file's "
-                                                          "other measurements if it exists")
+    parser.add_argument("--only", choices=SECTIONS + ("regenerate",),
+                        help="measure this section alone, into the --out file's other measurements if it exists "
+                             "(regenerate: only so)")
+    parser.add_argument("--paper", default=REGENERATED[0], help=f"the paper regenerate trains (default {REGENERATED[0]})")
+    parser.add_argument("--figure", default=REGENERATED[1],
+                        help=f"its figure (default {REGENERATED[1]}); 'all' for every figure of the paper")
     args = parser.parse_args()
     if args.reuse:
         record = json.loads(args.reuse.read_text())
     else:
-        record = measure(args.quick, args.repeats, args.only)
+        record = measure(args.quick, args.repeats, args.only, (args.paper, None if args.figure == "all" else args.figure))
         if args.only and args.out and args.out.is_file():  # the section keeps its own date and load
             alone = {k: record[k] for k in ("date", "quick", "load_before", "load_after")}
             record = {**json.loads(args.out.read_text()), args.only: {**record[args.only], **alone}}

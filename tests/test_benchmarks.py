@@ -94,6 +94,7 @@ def record(**changes) -> dict:
                            {"b": 128, "loop_over_floor": 0.99, "loop_over_torchvision": 3.5}]},
         "shares": {"rows": [{"share": 0.1}, {"share": 0.15}]},
         "armijo": {"rows": [{"armijo_over_floor": 1.05}]},
+        "totals": {"wall_here_s": 1.5 * 3600},
     }
     return base | changes
 
@@ -104,15 +105,16 @@ def test_verdicts_apply_each_goal_in_its_direction():
     assert goals["sweep_speedup"]["met"] and goals["loop_over_floor"]["met"]
     assert goals["loop_over_torchvision_16"]["met"] and not goals["loop_over_torchvision_128"]["met"]
     assert goals["measure_share"]["met"] and goals["armijo_over_floor"]["met"]
-    worse = speed.verdicts(record(shares={"rows": [{"share": 0.1}, {"share": 0.25}]}))
-    assert not worse["measure_share"]["met"]
+    assert goals["book_wall_hours"]["met"] and goals["book_wall_hours"]["values"] == [1.5]
+    worse = speed.verdicts(record(shares={"rows": [{"share": 0.1}, {"share": 0.25}]}, totals={"wall_here_s": 3 * 3600}))
+    assert not worse["measure_share"]["met"] and not worse["book_wall_hours"]["met"]
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_a_committed_measurement_file_has_every_section_and_consistent_goals(path):
     r = json.loads(path.read_text())
     for key in ("device", "cpu", "torch", "python", "date", "load_before", "load_after", "other_sweeps_before",
-                "other_sweeps_after", "repeats", "steps", "armijo", "shares", "sweep", "totals", "goals"):
+                "other_sweeps_after", "repeats", "steps", "armijo", "shares", "sweep", "conv", "totals", "goals"):
         assert key in r, f"{path.name} lacks {key!r}"
     assert not r["quick"], f"{path.name} was measured with --quick: rerun `make benchmark`"
     assert {row["b"] for row in r["steps"]["rows"]} == {16, 128} == {row["b"] for row in r["armijo"]["rows"]}
@@ -122,7 +124,13 @@ def test_a_committed_measurement_file_has_every_section_and_consistent_goals(pat
     t = r["totals"]
     assert math.isclose(t["cpu_s"], t["training_s"] + t["measure_s"])
     assert math.isclose(t["wall_s"], t["cpu_s"] / t["sweep_speedup"])
+    assert t["onednn_off_factor"] == speed.onednn_factor(r)
+    assert math.isclose(t["cpu_here_s"], t["cpu_s"] + (t["onednn_off_factor"] - 1) * t["conv_onednn_on_s"])
+    assert math.isclose(t["wall_here_s"], t["cpu_here_s"] / t["sweep_speedup"])
     assert all(row["arithmetic"] for row in t["gpu"])
+    assert {row["dataset"] for row in t["exact_cut"]} == {"mnist", "fashion-mnist"}
+    assert all(0 <= row["cuttable"] <= row["checks"] for row in t["exact_cut"])
+    assert sum(p["runs"] for p in t["by_paper_recorded"].values()) == t["stored_runs"]
 
 
 def test_conv_steps_train_the_substitute_in_the_layout_they_time():

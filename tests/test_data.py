@@ -25,6 +25,17 @@ def test_checksums_and_addresses_come_from_torchvision():
     assert data.SOURCES["cifar10"].urls == ("https://www.cs.toronto.edu/~kriz/",)
 
 
+def test_torchvision_is_imported_only_when_a_data_set_is_asked_for():
+    """Importing it takes over a second, which a notebook re-executed from the store need not pay."""
+    import subprocess
+    import sys
+
+    check = ("import sys; import critbatch.chapters as c; c.chapters(); before = 'torchvision' in sys.modules; "
+             "from critbatch import data; data.SOURCES['mnist']; print(before, 'torchvision' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True"]
+
+
 def test_mnist_idx_files_are_parsed(tiny_mnist, tmp_path):
     train = data.load("mnist", True, root=tmp_path, mirror=tiny_mnist, download=False)
     images, labels = learnable_digits(256, 0)

@@ -359,7 +359,7 @@ def test_ls_prints_the_index_and_refuses_a_malformed_filter(tmp_path, capsys):
     _three_runs(tmp_path)
     store_module.main(["ls", "--root", str(tmp_path), "batch.value=64"])
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2 and lines[0].split() == ["key", "type", "paper", "status", "steps", "sfo", "seconds", "measure_seconds", "cpu", "batch.value"]
+    assert len(lines) == 2 and lines[0].split() == ["key", "type", "paper", "status", "steps", "sfo", "seconds", "measure_seconds", "cpu", "onednn", "batch.value"]
     store_module.main(["ls", "--root", str(tmp_path), "--all"])
     assert "problem.kernel" in capsys.readouterr().out
     with pytest.raises(SystemExit, match=r"^critbatch.store: malformed filter 'batch\.value': write column=value"):

@@ -133,7 +133,7 @@ def work(config: Any) -> Work | None:
         return None
     forward, both, ops = model_work(config.model, config.dataset)
     n, n_test = SOURCES[config.dataset].sizes
-    n = config.train_subset or n
+    n, n_test = config.train_subset or n, config.test_subset or n_test
     b = as_batch_size(from_spec(config.batch_size)(Progress(step=0, epoch=0.0, examples=0, stage=0)))
     examples = config.epochs * n if config.epochs is not None else config.steps * b
     steps = min(math.ceil(examples / b), config.steps or math.inf)
@@ -159,7 +159,7 @@ def seconds(w: Work, device: Device) -> float:
 
 
 #: The fields besides the network's (``model.*``) that make two TrainConfig runs the same work.
-_SAME_SCALE = ("type", "dataset", "train_subset", "dtype")
+_SAME_SCALE = ("type", "dataset", "train_subset", "test_subset", "dtype")
 
 
 def _signature(fields: dict, chosen) -> tuple:
@@ -170,7 +170,8 @@ def _signature(fields: dict, chosen) -> tuple:
 
 def _config_field(name: str) -> bool:
     """An index column that is a config field, the seed excepted."""
-    return name not in ("seed", "key", "cost", "paper", "status", "steps", "sfo")
+    return name not in ("seed", "key", "cost", "paper", "status", "steps", "sfo", "seconds", "measure_seconds", "cpu",
+                        "onednn")
 
 
 def _same_work(name: str) -> bool:

@@ -55,7 +55,7 @@ __all__ = ["CorruptResult", "MissingResult", "Result", "STORE_VERSION", "Store",
 STORE_VERSION = 1
 _META = b"critbatch"
 #: The first columns of :meth:`Store.index` (from the summary, except key, type and paper).
-_SUMMARY_COLUMNS = ("status", "steps", "sfo", "seconds", "measure_seconds", "cpu")
+_SUMMARY_COLUMNS = ("status", "steps", "sfo", "seconds", "measure_seconds", "cpu", "onednn")
 _INDEX = ("key", "type", "paper", *_SUMMARY_COLUMNS)
 _STALE_SECONDS = 3600  # a .part file this old is debris even if its pid is running again
 _TYPES: dict[str, type] = {}
@@ -374,14 +374,14 @@ class Store:
             f.close()
 
     def index(self, *, skip_corrupt: bool = False, **filters: Any) -> pd.DataFrame:
-        """One row per stored run: key, type, paper, status, steps, sfo, seconds and the CPU model, then every
+        """One row per stored run: key, type, paper, status, steps, sfo, seconds, the CPU model and oneDNN, then every
         config field flattened with dots (``model.kind``; a field named like one of the first
         columns gets ``config.`` in front). ``column=value`` keeps the rows where the column,
         as a string, equals ``str(value)``. Reads only the metadata, so no checksum is checked; an
         unreadable file is :class:`CorruptResult`, or left out with ``skip_corrupt``.
 
         >>> Store("/nonexistent").index().columns.tolist()
-        ['key', 'type', 'paper', 'status', 'steps', 'sfo', 'seconds', 'measure_seconds', 'cpu']
+        ['key', 'type', 'paper', 'status', 'steps', 'sfo', 'seconds', 'measure_seconds', 'cpu', 'onednn']
         """
         rows = []
         for path in sorted(self.root.glob("*.parquet")):

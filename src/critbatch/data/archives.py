@@ -18,6 +18,8 @@ checked against its MD5 before use; a mismatch is an error, never a silent re-do
 
 from __future__ import annotations
 
+import collections
+import functools
 import gzip
 import hashlib
 import os
@@ -27,11 +29,10 @@ import sys
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Callable, MutableMapping, NamedTuple
 
 import numpy as np
 import torch
-from torchvision import datasets as tv
 
 from .. import paths, validate
 
@@ -107,12 +108,31 @@ def _cifar(name: str, cls: type, classes: int, key: bytes, aliases: tuple[str, .
                   _cifar_reader(cls, key))
 
 
-SOURCES: dict[str, Source] = {
-    "mnist": _mnist_like("mnist", tv.MNIST, ("MNIST",)),
-    "fashion-mnist": _mnist_like("fashion-mnist", tv.FashionMNIST, ("FashionMNIST", "fashion_mnist")),
-    "cifar10": _cifar("cifar10", tv.CIFAR10, 10, b"labels", ("cifar-10", "CIFAR10")),
-    "cifar100": _cifar("cifar100", tv.CIFAR100, 100, b"fine_labels", ("cifar-100", "CIFAR100")),
-}
+def _sources() -> dict[str, Source]:
+    from torchvision import datasets as tv
+
+    return {
+        "mnist": _mnist_like("mnist", tv.MNIST, ("MNIST",)),
+        "fashion-mnist": _mnist_like("fashion-mnist", tv.FashionMNIST, ("FashionMNIST", "fashion_mnist")),
+        "cifar10": _cifar("cifar10", tv.CIFAR10, 10, b"labels", ("cifar-10", "CIFAR10")),
+        "cifar100": _cifar("cifar100", tv.CIFAR100, 100, b"fine_labels", ("cifar-100", "CIFAR100")),
+    }
+
+
+class _Sources(collections.UserDict):
+    """The data sets by name, read from torchvision the first time one is asked for: importing
+    torchvision takes over a second, which a process that loads no data (a notebook re-executed
+    from the store) need not pay."""
+
+    def __init__(self):  # no UserDict.__init__: it would set the data this class builds lazily
+        pass
+
+    @functools.cached_property
+    def data(self) -> dict[str, Source]:
+        return _sources()
+
+
+SOURCES: MutableMapping[str, Source] = _Sources()
 
 #: Per-channel (mean, std) of each training set, used when ``load(normalize=True)``.
 NORMALIZATION: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
