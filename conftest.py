@@ -41,9 +41,3 @@ def pytest_ignore_collect(collection_path, config):
     """Hidden files are never collected: ``.NAME.PID.part.ipynb`` is what a killed notebook
     execution leaves (``critbatch.notebooks.execute``), and may be empty."""
     return True if collection_path.name.startswith(".") else None
-
-
-def pytest_collection_modifyitems(items):
-    """The notebooks' smoke-scale runs first (stable otherwise): they take most of the suite's
-    time, and a long one handed out last would leave the other core idle at the end."""
-    items.sort(key=lambda item: "test_runs_at_smoke_scale" not in item.nodeid)
