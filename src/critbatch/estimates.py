@@ -42,7 +42,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
 from . import paths
-from .store import Store, config_key, index_fields
+from .store import SUMMARY_COLUMNS, Store, config_key, index_fields
 
 __all__ = ["GPU", "Device", "Work", "cpu", "cpu_seconds", "model_work", "seconds", "work"]
 
@@ -170,8 +170,7 @@ def _signature(fields: dict, chosen) -> tuple:
 
 def _config_field(name: str) -> bool:
     """An index column that is a config field, the seed excepted."""
-    return name not in ("seed", "key", "cost", "paper", "status", "steps", "sfo", "seconds", "measure_seconds", "cpu",
-                        "onednn")
+    return name not in ("seed", "key", "cost", "paper", *SUMMARY_COLUMNS)
 
 
 def _same_work(name: str) -> bool:

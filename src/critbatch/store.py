@@ -49,14 +49,14 @@ import pyarrow.parquet as pq
 from . import paths, validate
 
 __all__ = ["CorruptResult", "MissingResult", "Result", "STORE_VERSION", "Store", "code_version",
-           "config_from_dict", "config_key", "index_fields", "register_type", "remove_stale_parts"]
+           "SUMMARY_COLUMNS", "config_from_dict", "config_key", "index_fields", "register_type", "remove_stale_parts"]
 
 #: Bump when the meaning of stored results changes, to orphan every older file at once.
 STORE_VERSION = 1
 _META = b"critbatch"
-#: The first columns of :meth:`Store.index` (from the summary, except key, type and paper).
-_SUMMARY_COLUMNS = ("status", "steps", "sfo", "seconds", "measure_seconds", "cpu", "onednn")
-_INDEX = ("key", "type", "paper", *_SUMMARY_COLUMNS)
+#: The summary entries among the first columns of :meth:`Store.index` (after key, type and paper).
+SUMMARY_COLUMNS = ("status", "steps", "sfo", "seconds", "measure_seconds", "cpu", "onednn")
+_INDEX = ("key", "type", "paper", *SUMMARY_COLUMNS)
 _STALE_SECONDS = 3600  # a .part file this old is debris even if its pid is running again
 _TYPES: dict[str, type] = {}
 
@@ -392,7 +392,7 @@ class Store:
                     continue
                 raise
             row = {"key": path.stem, "type": meta["config"].get("type"), "paper": meta.get("paper"),
-                   **{name: meta["summary"].get(name) for name in _SUMMARY_COLUMNS}}
+                   **{name: meta["summary"].get(name) for name in SUMMARY_COLUMNS}}
             row.update(_index_fields(meta["config"].get("config", {})))
             rows.append(row)
         unknown = set(filters) - set(_INDEX).union(*rows)

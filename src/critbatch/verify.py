@@ -80,7 +80,7 @@ def retrain(store: Store, key: str, commit: str | None) -> Result:
         spec = {"type": type(stored.config).__name__, "fields": dataclasses.asdict(stored.config),
                 "threads": int(stored.summary.get("threads", 1)), "root": scratch, "paper": stored.paper}
         with provenance.workers_from(provenance.snapshot(commit)) if commit else contextlib.nullcontext():
-            env = {**os.environ, "CRITBATCH_ONEDNN": str(stored.summary.get("onednn", "on"))}
+            env = {**os.environ, "CRITBATCH_ONEDNN": str(_recorded(stored, "onednn"))}
             done = subprocess.run([sys.executable, "-c", _RETRAIN, json.dumps(spec)], capture_output=True,
                                   text=True, cwd=provenance.paths.project_root(), env=env)
         if done.returncode != 0:
