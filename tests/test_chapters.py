@@ -113,7 +113,8 @@ def test_claims_get_the_figures_data_and_scale(tmp_path):
 
 
 def test_every_paper_folder_is_a_chapter():
-    """A paper is one folder: its chapter.py is found without being listed anywhere else."""
+    """A paper is one folder with its entry point (pyproject.toml): every folder declares one, and
+    nothing else is declared."""
     root = Path(__file__).resolve().parents[1] / "src" / "critbatch" / "papers"
     folders = {p.parent.name for p in root.glob("*/__init__.py")}
     assert set(chapters.chapters()) == folders

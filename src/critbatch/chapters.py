@@ -1,7 +1,8 @@
 """Each paper's table of figures: the one place that links a figure to its runs and its claims.
 
-A paper declares one :class:`Chapter`, ``CHAPTER`` in ``papers/<paper>/chapter.py``, found by
-:func:`chapters` in every folder under ``critbatch.papers`` (the core names no paper): a tuple of :class:`Figure` entries,
+A paper declares one :class:`Chapter`, ``CHAPTER`` in ``papers/<paper>/chapter.py``, and names it
+in the package's entry points (group :data:`GROUP`, pyproject.toml), where :func:`chapters` finds it
+(the core names no paper and imports none by name): a tuple of :class:`Figure` entries,
 each naming its notebook (``notebooks/<paper>/<name>.ipynb``), the runs it needs at a scale
 (``runs(scale, seed)``: configs nested in dicts, lists and tuples, in whatever shape the figure
 wants them) and the function that measures it (``measure(loaded, scale, seed, **options)``,
@@ -16,24 +17,24 @@ else is derived from the tables:
 * the tests execute one notebook per figure and check each figure loads exactly its runs;
 * the front page gathers every figure's claims.
 
-Adding a figure is one entry and one notebook; adding a paper is one folder.
+Adding a figure is one entry and one notebook; adding a paper is one folder and its entry point.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import importlib.util
-import pkgutil
+import importlib.metadata
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
 from . import runs, scales
 from .analysis.verdicts import Claims
 from .store import MissingResult, Store, config_key
 
-__all__ = ["Chapter", "Figure", "Result", "chapters", "configs_in", "load"]
+__all__ = ["GROUP", "Chapter", "Figure", "Result", "chapters", "configs_in", "load"]
+
+#: The entry-point group in which each paper names its ``CHAPTER`` (``name = "module:CHAPTER"``).
+GROUP = "critbatch.chapters"
 
 @dataclass(frozen=True)
 class Result:
@@ -137,16 +138,17 @@ class Chapter:
 
 
 def chapters() -> dict[str, Chapter]:
-    """Every paper's chapter (``CHAPTER`` of ``critbatch.papers.<folder>.chapter``), by folder, in
-    the order of their titles (which start with the paper's number)."""
-    papers = f"{__package__}.papers"  # the folder that holds the papers, named, never imported here
+    """Every paper's chapter (the entry points of :data:`GROUP`), by paper, in the order of their
+    titles (which start with the paper's number)."""
+    declared = {entry.name: entry for entry in importlib.metadata.entry_points(group=GROUP)}
+    if not declared:
+        raise RuntimeError(f"no paper declares a chapter (entry points {GROUP!r}): install critbatch first "
+                           "(`make setup`, or `pip install -e .` in the repository)")
     found = []
-    for folder in pkgutil.iter_modules([str(Path(__file__).parent / "papers")]):
-        name = f"{papers}.{folder.name}.chapter"
-        if not folder.ispkg or importlib.util.find_spec(name) is None:
-            continue
-        chapter = getattr(importlib.import_module(name), "CHAPTER", None)
-        if not isinstance(chapter, Chapter) or chapter.paper != folder.name:
-            raise TypeError(f"{name}.CHAPTER must be a critbatch.chapters.Chapter for paper {folder.name!r}")
+    for name, entry in declared.items():
+        chapter = entry.load()
+        if not isinstance(chapter, Chapter) or chapter.paper != name:
+            raise TypeError(f"entry point {name} = {entry.value} ({GROUP}) must be a critbatch.chapters.Chapter "
+                            f"for paper {name!r}")
         found.append(chapter)
     return {c.paper: c for c in sorted(found, key=lambda c: c.title)}
