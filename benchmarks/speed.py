@@ -27,7 +27,7 @@ Sections (each a function below, each timing its candidates interleaved, best of
   stores on one process, on two processes of one thread each (the local engine's layout), and on
   one process with two threads;
 * **regenerate** (opt-in, ``--only regenerate [--paper P --figure F|all]``): one figure's (by
-  default Paper 1's step sizes, about 15 minutes here) or one paper's reduced-scale runs trained
+  default Paper 1's step sizes, 8 minutes here) or one paper's reduced-scale runs trained
   from an empty store on every core, timed, and compared bit for bit with the stored results;
 * **conv**: an SGD step (forward, backward, update; one thread) of the reduced-scale conv
   substitute of Papers 1, 2 and 4 (the width-8 ResNet-18 on Fashion-MNIST) at b = 16 and 128,
@@ -79,7 +79,7 @@ CONV = {"kind": "resnet", "depth": 18, "width": 8}  # the reduced conv substitut
 CONV_VARIANTS = ("eager", "channels_last", "compile")
 SECTIONS = ("steps", "armijo", "shares", "sweep", "conv")  # the timed sections, in the order measured
 #: What the opt-in section "regenerate" trains from an empty store by default: one figure (Paper 1's
-#: step sizes, 30 MLP runs, about 10 minutes on 2 cores); no whole paper fits in under an hour here.
+#: step sizes, 30 MLP runs, 8 minutes on 2 cores); no whole paper fits in under an hour here.
 REGENERATED = ("armijo", "mnist-step-sizes")
 ENGINE_LAYOUT = "2 processes x 1 thread"  # the local engine's layout on this 2-core machine
 GOALS = {  # the goals of issue 10: (ratio, at least (True) or at most (False))
@@ -291,6 +291,15 @@ def _eager_with_onednn(b: int, steps: int, repeats: int) -> float:
         return min(conv_seconds_per_step("eager", split.images, split.labels, b, steps) for _ in range(repeats))
 
 
+def _one_line(error: Exception) -> str:
+    """An error as the benchmark records it: its type and the first 200 characters of its first line.
+
+    >>> _one_line(ValueError("bad stride\\nmore")), _one_line(RuntimeError())
+    ('ValueError: bad stride', 'RuntimeError: ')
+    """
+    return f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}"
+
+
 def conv_section(batch_sizes: list[int], steps: dict[int, int], repeats: int) -> list[dict]:
     """Per b: seconds per SGD step of the conv substitute in each of CONV_VARIANTS with oneDNN as
     the training loop has it (:func:`critbatch.runs.onednn_wanted`), after a first step timed apart,
@@ -311,7 +320,7 @@ def conv_section(batch_sizes: list[int], steps: dict[int, int], repeats: int) ->
                     with onednn(wanted):
                         return conv_seconds_per_step(variant, split.images, split.labels, b, steps[b], first)
                 except Exception as error:  # e.g. torch.compile, which failed once here with oneDNN off: recorded
-                    failed[variant] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+                    failed[variant] = _one_line(error)
                     return math.nan
             return measure
 
@@ -320,7 +329,7 @@ def conv_section(batch_sizes: list[int], steps: dict[int, int], repeats: int) ->
             try:
                 onednn_s = child.submit(_eager_with_onednn, b, steps[b], repeats).result()
             except Exception as error:  # a crash (BrokenProcessPool) or an error in the child: recorded
-                onednn_s, failed["eager_onednn"] = math.nan, f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+                onednn_s, failed["eager_onednn"] = math.nan, _one_line(error)
         rows.append({"b": b, "timed_steps": steps[b], "onednn": "on" if wanted else "off",
                      **{f"{v}_ms": 1e3 * t[v] for v in CONV_VARIANTS}, "eager_onednn_on_ms": 1e3 * onednn_s,
                      "compile_first_step_s": first.get("compile", math.nan), "failed": failed,
@@ -809,8 +818,8 @@ def write_atomically(path: Path, record: dict) -> None:
 
 
 def measure(quick: bool, repeats: int, only: str | None = None, regenerated: tuple = REGENERATED) -> dict:
-    """Every timed section (or ``only`` one, or the opt-in ``regenerate`` of ``paper``), in one run,
-    with the machine's load around it."""
+    """Every timed section (or ``only`` one, or the opt-in ``regenerate`` of the ``regenerated``
+    paper and figure), in one run, with the machine's load around it."""
     batch_sizes = [16, 128]
     steps = {16: 300, 128: 100} if quick else {16: 2000, 128: 600}
     record = {**machine(), "quick": quick, "repeats": repeats, "load_before": os.getloadavg()[0],
