@@ -195,6 +195,16 @@ def test_proxy_and_adam_runs():
     assert adam["adaptive"][0].lr["init"] == 1e-3
 
 
+@pytest.mark.parametrize("scale", ["smoke", "reduced", "paper"])
+def test_official_norm_runs_are_the_adaptive_joint_runs_driven_by_the_official_norm(scale):
+    import dataclasses
+
+    official, joint = study.official_norm_runs(scale)[study.OFFICIAL], study.joint_runs(scale)["adaptive"]
+    assert [c.stages["metric"] for c in official] == ["grad_norm_official"] * len(joint)
+    assert all({"grad_norm", "grad_norm_official"} <= set(c.metrics) for c in official)
+    assert [dataclasses.replace(c, metrics=j.metrics, stages=j.stages) for c, j in zip(official, joint)] == joint
+
+
 def test_every_notebook_is_a_figure_of_the_table_with_its_runs():
     from pathlib import Path
 

@@ -132,9 +132,11 @@ def test_adaptive_sharpness_measurement_leaves_the_model_as_it_was():
     assert probe.model.training
 
 
-def test_the_official_full_gradient_is_taken_in_train_mode_on_augmented_batches():
+@pytest.mark.parametrize("augment", [True, False])
+def test_the_official_full_gradient_is_taken_in_train_mode_on_batches_transformed_as_in_training(augment):
     """Umeda & Iiduka's code: train mode (batch norm on batch statistics, running ones updated),
-    batches of 100, random crop and flip, sum-reduced loss over n; a fixed generator here."""
+    batches of 100, random crop and flip where training augments (the code's CIFAR runs) and no
+    transform where it does not, sum-reduced loss over n; a fixed generator here."""
     from critbatch.data import random_crop_flip
     from critbatch.train.measurements import OFFICIAL_BATCH, Probe, measure
 
@@ -143,12 +145,13 @@ def test_the_official_full_gradient_is_taken_in_train_mode_on_augmented_batches(
                                 torch.nn.Linear(4 * 10 * 10, 3))
     images, labels = torch.rand(250, 1, 12, 12), torch.randint(0, 3, (250,))
     reference = copy.deepcopy(model)
-    probe = Probe(model, (images, labels), lambda: None, eval_batch=64)
+    probe = Probe(model, (images, labels), lambda: None, eval_batch=64, augment=augment)
     value = measure(probe, ("grad_norm_official",))["grad_norm_official"]
     generator = torch.Generator().manual_seed(0)
     total = 0
     for start in range(0, 250, OFFICIAL_BATCH):
-        x = random_crop_flip(images[start : start + OFFICIAL_BATCH], 4, generator)
+        x = images[start : start + OFFICIAL_BATCH]
+        x = random_crop_flip(x, 4, generator) if augment else x
         loss = torch.nn.functional.cross_entropy(reference(x), labels[start : start + OFFICIAL_BATCH], reduction="sum")
         total = total + loss / 250
     grads = torch.autograd.grad(total, list(reference.parameters()))

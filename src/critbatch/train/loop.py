@@ -205,7 +205,8 @@ class _Session:
                                      steps_per_epoch=self.steps_per_epoch(self.batch_size(first)),
                                      model=self.model)
         self.probe = measurements.Probe(self.model, (self.images, self.labels),
-                                        lambda: _subset(*load(False)[:2], config.test_subset, "test_subset"), eval_batch)
+                                        lambda: _subset(*load(False)[:2], config.test_subset, "test_subset"), eval_batch,
+                                        augment=config.augment)
 
     @property
     def epochs(self) -> float:

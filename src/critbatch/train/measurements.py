@@ -36,8 +36,8 @@ _REGISTRY: dict[str, Measure] = {}
 class Probe:
     """What a measurement may look at: the network, the splits (the test split is loaded the
     first time a measurement asks for it), the evaluation batch size, the run's learning rate
-    and batch size at this evaluation, and a counter of the examples it passed through the
-    network."""
+    and batch size at this evaluation, whether its training batches are augmented, and a counter
+    of the examples it passed through the network."""
 
     model: torch.nn.Module
     train: tuple[torch.Tensor, torch.Tensor]  # images, labels (the run's training subset)
@@ -46,6 +46,7 @@ class Probe:
     examples: int = 0
     lr: float = math.nan  # the schedules' values at this evaluation (set by the loop)
     batch_size: int = 0
+    augment: bool = True
 
     @functools.cached_property
     def test(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -151,9 +152,11 @@ def official_gradient(probe: Probe, wanted: frozenset) -> dict:
     §2.4), an option beside the exact ``grad_norm``: the model stays in train mode (batch norm
     uses each batch's statistics and updates its running ones: a side effect on everything
     measured or trained after it, as in that code), every training example is used once in
-    batches of 100, each batch randomly cropped (padding 4) and flipped, and the sum-reduced
-    cross-entropy is back-propagated and divided by :math:`n`. The code draws the augmentation
-    unseeded; here it comes from a generator seeded with 0 at every check, so runs reproduce."""
+    batches of 100, each batch transformed as training transforms it (the code trains on
+    CIFAR with a random crop, padding 4, and flip: so here where the run augments, and not
+    where it does not), and the sum-reduced cross-entropy is back-propagated and divided by
+    :math:`n`. The code draws the augmentation unseeded; here it comes from a generator seeded
+    with 0 at every check, so runs reproduce."""
     from ..data import random_crop_flip
 
     images, labels = probe.train
@@ -161,7 +164,8 @@ def official_gradient(probe: Probe, wanted: frozenset) -> dict:
     model.train()
     model.zero_grad(set_to_none=True)
     for start in range(0, len(labels), OFFICIAL_BATCH):
-        x = random_crop_flip(images[start : start + OFFICIAL_BATCH], 4, generator)
+        x = images[start : start + OFFICIAL_BATCH]
+        x = random_crop_flip(x, 4, generator) if probe.augment else x
         loss = F.cross_entropy(model(x), labels[start : start + OFFICIAL_BATCH], reduction="sum")
         (loss / len(labels)).backward()
     squares = sum(float((p.grad**2).sum()) for p in model.parameters() if p.grad is not None)

@@ -16,8 +16,10 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 from critbatch.plotting import band, label_substitute, label_substitute_above, mark_early_ends, mark_unfinished
 
 from . import claims as measured
+from .study import OFFICIAL
 
-__all__ = ["bound_curves", "critical_line", "four_panels", "label", "label_figure", "norm_curves", "proxy_traces",
+__all__ = ["bound_curves", "critical_line", "four_panels", "label", "label_figure", "norm_curves", "norm_traces",
+           "official_traces", "proxy_traces",
            "reach_curves", "sfo_curves", "stage_ladder", "u_curves"]
 
 X_LABELS = {"step": "steps", "sfo": "SFO (examples whose gradient was computed)",
@@ -232,21 +234,40 @@ def stage_ladder(ax: Axes, tables: dict, periodic: dict | None = None) -> None:
     ax.legend()
 
 
-def proxy_traces(ax: Axes, proxy, seed_index: int = 0) -> None:
-    """(ii): in the run driven by the exact norm, the exact norm and both proxies at every check;
-    vertical ticks where each proxy-driven run switched."""
-    run = proxy.runs[next(iter(proxy.runs))][seed_index]
+def norm_traces(ax: Axes, run, norms: dict, switched: dict, threshold_label: str) -> None:
+    """Several measurements of the norm at every check of ``run`` (``norms``: label -> log
+    column), its thresholds eps_m (``threshold_label``), and vertical ticks where each run of
+    ``switched`` (name -> run of the same seed) switched stages."""
     log = run.log
-    ax.plot(log.step, log.grad_norm, color="C0", label="exact full-gradient norm")
-    ax.plot(log.step, log.sample_grad_norm, color="C1", label="fixed sample of 512")
-    ax.plot(log.step, log.sample_grad_norm_debiased, color="C2", label="fixed sample of 512, debiased")
+    for i, (name, column) in enumerate(norms.items()):
+        ax.plot(log.step, log[column], color=f"C{i}", label=name)
     records = run.summary.get("stages") or []
     ax.step([r["step"] for r in records] + [int(log.step.iloc[-1])],
             [r["threshold"] or np.nan for r in records] + [np.nan], where="post", color="0.3", linestyle=":",
-            label=r"threshold $\varepsilon_m$ (exact-norm run)")
-    for i, (name, runs) in enumerate(proxy.runs.items()):
-        steps = [s["step"] for s in runs[seed_index].summary.get("stages", [])[1:]]
+            label=threshold_label)
+    for i, (name, other) in enumerate(switched.items()):
+        steps = [s["step"] for s in (other.summary.get("stages") or [])[1:]]
         ax.plot(steps, np.full(len(steps), 1.0 - 0.04 * i), "|", ms=12, mew=2, color=f"C{i}",
                 transform=ax.get_xaxis_transform(), label=f"switches of the run driven by: {name}")
     ax.set(yscale="log", xlabel="steps", ylabel="norm", title=f"seed {run.config.seed}")
     ax.legend(fontsize="x-small", loc="lower left")
+
+
+def proxy_traces(ax: Axes, proxy, seed_index: int = 0) -> None:
+    """(ii): in the run driven by the exact norm, the exact norm and both proxies at every check;
+    vertical ticks where each proxy-driven run switched."""
+    run = proxy.runs[next(iter(proxy.runs))][seed_index]
+    norm_traces(ax, run, {"exact full-gradient norm": "grad_norm", "fixed sample of 512": "sample_grad_norm",
+                          "fixed sample of 512, debiased": "sample_grad_norm_debiased"},
+                {name: runs[seed_index] for name, runs in proxy.runs.items()},
+                r"threshold $\varepsilon_m$ (exact-norm run)")
+
+
+def official_traces(ax: Axes, official, seed_index: int = 0) -> None:
+    """In the run driven by the official code's norm, both norms at every check and its
+    thresholds; vertical ticks where it and the exact-norm run of the same seed switched."""
+    run = official.runs[OFFICIAL][seed_index]
+    norm_traces(ax, run, {"exact norm (eval mode, whole set)": "grad_norm",
+                          "official code's norm (train mode, batches of 100)": "grad_norm_official"},
+                {"exact norm": official.runs["adaptive"][seed_index], "official norm": run},
+                r"threshold $\varepsilon_m$ (official-norm run)")

@@ -12,6 +12,8 @@ Three kinds of runs:
   eta = 0.1), periodic (b and eta grow every P steps) and adaptive (they grow when the exact
   full-gradient norm, checked every K steps, reaches eps_m = eps0 sqrt(b0 / b_m)); the joint
   schedules use the code's delta = 2, gamma = 1.4, b0 = 8, eta0 = 0.1, eps0 = 0.5.
+* **The official code's norm** (``official-norm``): the adaptive joint schedule with its thresholds
+  on the norm as that code measures it (train mode, batches of 100) instead of the exact one.
 * **Beyond the paper**: gamma >= sqrt(delta); a cheap proxy of the full-gradient norm driving the
   stages; the same scheduler driving Adam.
 
@@ -57,8 +59,9 @@ from . import claims as measured
 from .quoted import CODE, CODE_F1_EPSILONS
 
 __all__ = [
-    "BATCH_SIZES", "CONV", "DELTA", "GAMMA", "MLP", "PAPER", "PAPER_SETTINGS", "SETTINGS", "adam_runs",
-    "batch_only_runs", "check_every", "joint_runs", "light", "light_joint_runs", "proxy_runs", "setting", "sfo_runs",
+    "BATCH_SIZES", "CONV", "DELTA", "GAMMA", "MLP", "OFFICIAL", "PAPER", "PAPER_SETTINGS", "SETTINGS", "adam_runs",
+    "batch_only_runs", "check_every", "joint_runs", "light", "light_joint_runs", "official_norm_runs", "proxy_runs",
+    "setting", "sfo_runs",
     "stability_runs", "substitute", "trained_on",
 ]
 
@@ -195,6 +198,22 @@ def joint_runs(scale: str, seed: int = 0, name: str = "resnet") -> dict[str, lis
     """F2/F3: {schedule: runs over seeds} for constant, periodic and adaptive joint schedules."""
     s = setting(name, scale)
     return {kind: [_joint(s, kind, k) for k in _seeds(s, seed)] for kind in JOINT}
+
+
+#: The adaptive joint run whose thresholds are on the official code's norm.
+OFFICIAL = "adaptive (official norm)"
+OFFICIAL_METRICS = STAGE_METRICS + ("grad_norm_official",)
+
+
+def official_norm_runs(scale: str, seed: int = 0) -> dict[str, list[TrainConfig]]:
+    """The adaptive joint schedule of the conv setting (``"resnet"``) with its stages driven by
+    the full-gradient norm as the official code measures it
+    (:func:`critbatch.train.measurements.official_gradient`: train mode, batches of 100,
+    transformed as in training), on the same ladder eps_m; every check also measures the exact
+    norm (eval mode, the yardstick of :func:`joint_comparison`)."""
+    s = setting("resnet", scale)
+    return {OFFICIAL: [_joint(s, "adaptive", k, metric="grad_norm_official", metrics=OFFICIAL_METRICS)
+                       for k in _seeds(s, seed)]}
 
 
 def check_every(b: int, n: int) -> int:
@@ -473,6 +492,41 @@ def joint_comparison(loaded: dict, scale: str, seed: int = 0, **options) -> Resu
             seen.append(keys)
             claims += [result.claims, measured.ladder_claims(runs["adaptive"], s["substitute"] or PAPER_SETTINGS[name])]
     return Result(data, Claims.of(claims))
+
+
+@dataclass(frozen=True)
+class OfficialNorm:
+    """The adaptive joint schedule driven by the official code's norm, beside the exact-norm runs."""
+
+    runs: dict  # schedule -> results over seeds: the joint runs and OFFICIAL
+    switches: pd.DataFrame  # per seed and stage: the switch step of OFFICIAL and of the exact-norm run
+    ratios: pd.DataFrame  # per seed: the official over the exact norm at OFFICIAL's checks (median, min, max)
+    comparison: Comparison  # every schedule on the exact norm
+    trained_on: str
+    substitute: str | None
+    how: str = ""
+
+
+def official_norm(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
+    """The paper's Figs. 3/4 claims with the stages driven by the official code's norm, on
+    ``loaded`` ({"joint": :func:`joint_runs` of "resnet", "official": :func:`official_norm_runs`}):
+    the adaptive run against the periodic and constant ones on the exact norm, decided per seed as
+    in :func:`joint_comparison`; the two norms along each official-norm run, and where its
+    stages switched against the exact-norm run of the same seed (shown)."""
+    s = setting("resnet", scale)
+    runs = loaded["joint"] | loaded["official"]
+    compared = compare(runs, s, ((OFFICIAL, ("periodic", "constant")),), s["substitute"] or PAPER_SETTINGS["resnet"])
+    switches = measured.proxy_switches({"adaptive": runs["adaptive"], OFFICIAL: runs[OFFICIAL]}, "adaptive")
+    switches = switches[switches.proxy == OFFICIAL].drop(columns="proxy")
+    ratios = pd.DataFrame({r.config.seed: _checked(r.log).pipe(lambda log: log.grad_norm_official / log.grad_norm)
+                          .agg(["median", "min", "max"]) for r in runs[OFFICIAL]}).T.rename_axis("seed")
+    data = OfficialNorm(runs, switches, ratios, compared.data, trained_on(scale), s["substitute"], how(s))
+    return Result(data, compared.claims)
+
+
+def _checked(log: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a log where both norms were measured."""
+    return log.dropna(subset=["grad_norm", "grad_norm_official"])
 
 
 @dataclass(frozen=True)
