@@ -174,3 +174,17 @@ def test_the_step_size_is_tuned_per_batch_size_by_the_mean_steps_to_the_target()
     assert table["tuned η"].to_dict() == {4: 0.1, 64: 0.3}
     assert chosen[4] is runs[4][0.1] and chosen[64] is runs[64][0.3]
     assert table.loc[4, 0.1] == 15 and np.isnan(table.loc[64, 1.0]) and np.isnan(table.loc[4, 1.0])
+
+
+def test_the_norm_range_bounds_the_gradient_norm_targets():
+    """The deepest target is the largest of the runs' smallest norms after step 0 (a rise above
+    the start, as the MLP's norm does, sets no target); the table shows what bounds the span."""
+    runs = {}
+    for b, norms in {4: [0.2, 0.9, 0.05, 0.08], 64: [0.2, 2.0, 0.1, 0.12]}.items():
+        run = Run(0, [10, 20, 30], [0.5, 0.9, 0.98])
+        run.log["grad_norm"] = norms
+        runs[b] = [run]
+    table = study.norm_range(runs)
+    assert table.loc[4].tolist() == [0.2, 0.9, 0.05, 30] and table.loc[64].tolist() == [0.2, 2.0, 0.1, 30]
+    levels = study._norm_levels(runs)
+    assert levels[-1] == pytest.approx(table["smallest after step 0"].max()) and levels[0] < 0.2

@@ -62,6 +62,7 @@ class Synthesis:
     check: pd.DataFrame  # the estimators against the exact values (estimator_check)
     closest: pd.DataFrame  # per problem and kind, at the tightest target (closest_predictions)
     tuning: pd.DataFrame  # the MLP's mean steps to its tightest accuracy per b and eta, and the eta chosen (tune)
+    norm_range: pd.DataFrame  # per b, the MLP's full-gradient norm at step 0, its largest and its last (norm_range)
 
 
 def runs(scale: str, seed: int = 0) -> dict:
@@ -81,7 +82,7 @@ def critical_batch(loaded: dict, scale: str, seed: int = 0, **options) -> Result
     chosen, tuning = tune(loaded["tuned"], max(ACCURACY_TARGETS[scale]))  # the tightest target
     mlp_problem = mlp(chosen, loaded["sweep"], loaded["norms"], loaded["probe"], loaded["curvature"], scale)
     data = Synthesis(kernel_problem, mlp_problem, estimator_check(loaded["check"]),
-                     closest_predictions(kernel_problem, mlp_problem), tuning)
+                     closest_predictions(kernel_problem, mlp_problem), tuning, norm_range(loaded["norms"]))
     return Result(data, measured.problem_claims(kernel_problem) + measured.problem_claims(mlp_problem))
 
 
@@ -205,6 +206,17 @@ def _norm_levels(runs: dict, count: int = 4) -> tuple[float, ...]:
     start = float(np.median([log.grad_norm.iloc[0] for log in logs]))
     floor = max(float(log.grad_norm[log.step > 0].min()) for log in logs)
     return tuple(float(v) for v in np.geomspace(start, floor, count + 1)[1:])
+
+
+def norm_range(runs: dict) -> pd.DataFrame:
+    """Per batch size (``runs``: {b: results} of :func:`.problems.gradient_norm_runs`), the
+    full-gradient norm at step 0, its largest, its smallest after step 0 (the largest of these
+    is the deepest target of :func:`_norm_levels`) and the step the run stopped at: what bounds
+    the span of the gradient-norm targets."""
+    return pd.DataFrame({b: {"at step 0": float(r.log.grad_norm.iloc[0]), "largest": float(r.log.grad_norm.max()),
+                             "smallest after step 0": float(r.log.grad_norm[r.log.step > 0].min()),
+                             "stopped at step": float(r.log.step.iloc[-1])}
+                         for b, results in runs.items() for r in results}).T.rename_axis("b")
 
 
 def estimator_check(check) -> pd.DataFrame:
