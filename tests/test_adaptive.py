@@ -149,7 +149,7 @@ def test_sfo_runs_cover_the_grid_and_stop_at_the_smallest_eps():
     eps = study.epsilons("reduced")
     assert eps == pytest.approx((0.2, 0.1, 0.05))
     for b, configs in runs.items():
-        assert len(configs) == 3 and len({c.seed for c in configs}) == 3
+        assert len(configs) == study.CLAIM_SEEDS == 5 and len({c.seed for c in configs}) == 5
         c = configs[0]
         assert c.batch_size == {"kind": "constant", "value": b} and c.stop == {"metric": "grad_norm", "target": 0.05}
         assert c.eval_every == study.check_every(b, 4096) and c.train_subset >= b
@@ -166,12 +166,12 @@ def test_batch_only_runs_keep_the_rate_and_grow_the_batch():
     assert runs["periodic exponential"][0].stages == {"kind": "every", "steps": 1000}
 
 
-def test_growth_runs_are_the_joint_and_linear_adaptive_runs_on_three_seeds():
+def test_growth_runs_are_the_joint_and_linear_adaptive_runs_on_five_seeds():
     runs = study.growth_runs("reduced")
     joint, linear = runs.values()
-    assert [c.seed for c in joint] == [c.seed for c in linear] == [0, 1, 2]
-    assert joint[:2] == study.light_joint_runs("reduced")["adaptive"]  # the stored runs, a seed added
-    assert linear[:2] == study.batch_only_runs("reduced")["adaptive linear"]
+    assert [c.seed for c in joint] == [c.seed for c in linear] == [0, 1, 2, 3, 4]
+    assert joint[:3] == study.light_joint_runs("reduced")["adaptive"]  # the light setting's three, seeds added
+    assert linear[:3] == study.batch_only_runs("reduced")["adaptive linear"]
     assert joint[0].lr["rate"] == 1.4 and linear[0].lr == {"kind": "constant", "value": 0.1}
     assert len(study.growth_runs("smoke")["exponential batch size and learning rate"]) == 1
 

@@ -118,7 +118,7 @@ def light(scale: str) -> dict:
     ``paper`` scale, the MLP substitute below it."""
     mlp = {"dataset": "mnist", "model": {"kind": "mlp", "hidden": [128]}, "train_subset": 4096, "normalize": False,
            "augment": False, "epochs": 100, "steps": None, "check": 50, "period": 1000, "batch_max": 4096,
-           "eps_scale": 0.2, "seeds": 2, "substitute": MLP}
+           "eps_scale": 0.2, "seeds": 3, "substitute": MLP}
     return scales.pick(
         scale,
         smoke=mlp | {"train_subset": 512, "epochs": 12, "steps": 300, "check": 10, "period": 60, "batch_max": 512,
@@ -158,9 +158,10 @@ def _config(s: dict, seed: int, batch_size: dict, lr: dict, *, optimizer: dict |
                        augment=s["augment"], metrics=metrics, stages=stages, **(budget | changes))
 
 
-#: Seeds of the MLP runs the paper's claims rest on (F1, Fig. 2) at reduced scale; the light
-#: setting's other runs (batch-only and our questions beyond the paper) keep its two.
-CLAIM_SEEDS = 3
+#: Seeds of the MLP runs the paper's claims rest on (F1, Fig. 2) at reduced scale: five, as a run
+#: costs under a CPU-minute; the light setting's other runs (batch-only and our questions beyond
+#: the paper) have its three.
+CLAIM_SEEDS = 5
 
 
 def _seeds(s: dict, seed: int) -> range:
