@@ -1,6 +1,7 @@
 """The runs of Ma et al.'s Figures 3-6 per scale, and each claim family decided on hand-made
 runs: per seed, a tie and a censored value inconclusive, one seed against inconclusive."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -160,19 +161,31 @@ def test_figure6_is_decided_per_seed():
     assert claims.rank_agreement(pd.Series([1, 2, 3]), pd.Series([3, 2, 1])) == pytest.approx(-1.0)
 
 
-def test_figure3_claims_have_one_seed():
+def test_figure3_claims_are_decided_per_seed():
     losses = [np.full(10, 1.0), np.r_[np.full(5, 1e-3), np.full(5, 0.5)], np.full(10, 1e-4)]
     config = study.figure3_run(study.figure3_panels("smoke")[0], "smoke")
-    falls = result({"epoch": [0, 1, 2], "test_loss": [1.0, 0.3, 0.2], "point_losses": [None, losses[1], losses[2]]},
-                   config, kernel_lambda_1=1.0, lambda_1=0.1, beta=1.0, batch_size=10, lr=1.0)
-    rises = result({"epoch": [0, 1, 2], "test_loss": [1.0, 0.2, 0.3], "point_losses": [None, losses[2], losses[1]]},
-                   config, kernel_lambda_1=1.0, lambda_1=0.1, beta=1.0, batch_size=10, lr=1.0)
-    decided = measures.figure3({"MNIST": falls, "TIMIT": rises}, "smoke")
+
+    def run(seed, test_loss, point_losses):
+        return result({"epoch": [0, 1, 2], "test_loss": test_loss, "point_losses": [None, *point_losses]},
+                      dataclasses.replace(config, seed=seed), kernel_lambda_1=1.0, lambda_1=0.1, beta=1.0,
+                      batch_size=10, lr=1.0)
+
+    falls, rises = run(0, [1.0, 0.3, 0.2], losses[1:]), run(0, [1.0, 0.2, 0.3], losses[:0:-1])
+    decided = measures.figure3({"MNIST": [falls], "TIMIT": [rises]}, "smoke")
     assert verdicts(decided.claims) == {
         ("MNIST", "interpolation in a few epochs"): REPRODUCED, ("MNIST", "test error falls"): REPRODUCED,
         ("TIMIT", "interpolation in a few epochs"): NOT_REPRODUCED, ("TIMIT", "test error falls"): NOT_REPRODUCED}
     assert [d.spread for d in decided.claims][:1] == ["seed 0: 1"]
     assert decided.data.tables["fitted"]["TIMIT"].tolist() == [1.0, 0.5]
+    # two seeds: both must agree; the fitted shares are their mean; the histograms' table is the first seed's
+    decided = measures.figure3({"MNIST": [falls, run(1, [1.0, 0.3, 0.2], losses[1:])],
+                                "TIMIT": [falls, run(1, [1.0, 0.2, 0.3], losses[1:])]}, "smoke")
+    assert verdicts(decided.claims) == {
+        ("MNIST", "interpolation in a few epochs"): REPRODUCED, ("MNIST", "test error falls"): REPRODUCED,
+        ("TIMIT", "interpolation in a few epochs"): REPRODUCED, ("TIMIT", "test error falls"): INCONCLUSIVE}
+    assert [d.spread for d in decided.claims][:1] == ["seed 0: 1; seed 1: 1"]
+    assert decided.data.tables["fitted"]["MNIST"].tolist() == [0.5, 1.0]
+    assert decided.data.tables["runs"]["seeds"].tolist() == [2, 2]
 
 
 def test_speedups_use_the_lowest_common_level_and_decide_per_seed():

@@ -70,11 +70,12 @@ def train_and_test(axes, experiment: Experiment) -> None:
 
 
 def loss_histograms(axes, experiment: Experiment) -> None:
-    """Figure 3: per problem, one histogram of the per-point training loss per epoch end (first
-    bin: at most 10^-6), the legend giving the training and test error at that epoch."""
+    """Figure 3: per problem, one histogram of the per-point training loss per epoch end of the
+    first seed's run (first bin: at most 10^-6), the legend giving the training and test error at
+    that epoch."""
     bins = np.logspace(-6, np.log10(2), 41)
     for ax, panel in zip(axes, experiment.panels):
-        result = experiment.runs[panel.name]
+        result = experiment.runs[panel.name][0]
         log = result.log[result.log.point_losses.notna() & (result.log.epoch > 0)]
         colors = plt.cm.viridis(np.linspace(0, 0.9, len(log)))
         for color, row in zip(colors, log.itertuples()):
@@ -85,7 +86,8 @@ def loss_histograms(axes, experiment: Experiment) -> None:
             mark_unfinished(ax, ax.get_xlim()[1], note=f"diverged at step {result.summary['steps']:,}", color="C3")
         ax.set(xscale="log", xlabel="loss of a training point, ‖y − f(x)‖² (first bin: ≤ 10⁻⁶)",
                ylabel="number of training points",
-               title=f"{panel.name}, EigenPro Laplace σ = {panel.problem.bandwidth:g}, n = {panel.problem.n}")
+               title=f"{panel.name}, EigenPro Laplace σ = {panel.problem.bandwidth:g}, n = {panel.problem.n}, "
+                     f"seed {result.config.seed}")
         ax.set_ylim(top=ax.get_ylim()[1] * 1.3)  # room for the substitute label
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize="x-small")
         if panel.substitute:
