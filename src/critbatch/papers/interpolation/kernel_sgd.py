@@ -121,10 +121,12 @@ def training_points(split: datasets.Dataset, size: int, seed: int) -> tuple[torc
     return split.images[idx].flatten(1), split.labels[idx]
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=3)
 def load_problem(problem: KernelProblem, device: str = "cpu", data_root: str | None = None,
                  mirror: str | None = None) -> Problem:
-    """Load the data, build the kernel matrices and compute the spectrum (kept for reuse)."""
+    """Load the data, build the kernel matrices and compute the spectrum, kept for reuse: the
+    three problems of a kernel figure (a sweep interleaves their runs longest first, and with
+    room for two each run of the third rebuilt its matrices, a CPU-minute at n = 10^4)."""
     if problem.dataset in datasets.FEATURE_SETS:
         train_set, test_set = datasets.load_features(problem.dataset, root=data_root, device=device)
     else:
