@@ -46,20 +46,20 @@ def _train(s: dict, lr: dict, batch_size: dict, seed: int, epochs: int, **change
 
 
 def _figure_configs(s: dict, seed: int) -> dict[str, dict[str, list[TrainConfig]]]:
-    seeds, compared = range(seed, seed + s["seeds"]), range(seed, seed + s["comparison_seeds"])
+    seeds, lr_seeds = range(seed, seed + s["seeds"]), range(seed, seed + s["lr_seeds"])
     v = s["variants"]
     variants = {name: [_train(s, *variant_schedules(name, lr0=v["lr0"], b0=v["b0"], epochs=v["epochs"],
                                                     every=v["every"]), k, v["epochs"],
                               metrics=CURVES + (SMOOTHING if k == seed else ())) for k in seeds]
                 for name in VARIANTS}
     constant_b = {"kind": "constant", "value": s["lr_b"]}
-    lr_comparison = {name: [_train(s, spec, constant_b, k, s["lr_epochs"]) for k in compared]
+    lr_comparison = {name: [_train(s, spec, constant_b, k, s["lr_epochs"]) for k in lr_seeds]
                      for name, spec in lr_schedule_specs(v["lr0"], s["lr_epochs"]).items()}
     sweep = s["sweep"]
     delta_sweep = {f"η = {eta:g}, b = {b}": [
         _train(s, {"kind": "constant", "value": eta}, {"kind": "constant", "value": b}, k, sweep["epochs"],
                metrics=(*CURVES, "adaptive_sharpness", noise_norm_metric(b)), eval_every=sweep["epochs"])
-        for k in compared] for eta in sweep["lr"] for b in sweep["batch_sizes"]}
+        for k in seeds] for eta in sweep["lr"] for b in sweep["batch_sizes"]}
     lr, b = variant_schedules("constant", lr0=v["lr0"], b0=v["b0"], epochs=v["epochs"], every=v["every"])
     noise = {"constant η and b": [_train(s, lr, b, seed, v["epochs"], eval_every=v["epochs"],
                                          metrics=(*CURVES, *(noise_norm_metric(n) for n in s["noise_sizes"]),
