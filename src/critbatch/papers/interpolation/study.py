@@ -133,10 +133,8 @@ def _seeds(scale: str, first: int, count: int) -> range:
     return range(first, first + scales.pick(scale, smoke=1, reduced=count, paper=count))
 
 
-#: Figures 4, 5 and 6 have ten sampling seeds, so that each verdict is decided per seed on seeds
-#: enough to see the spread (a kernel run of Figures 5 and 6 takes a few CPU-seconds here). The
-#: measured speed-ups have five: their runs at m = 1024 and 2048 took 1.5-3.5 CPU-minutes each on
-#: this machine, and the TIMIT substitute's seeds 5-9 did not fit this edition's time.
+#: Every kernel figure has ten sampling seeds, so that each verdict is decided per seed on seeds
+#: enough to see the spread (a kernel run takes seconds to a few CPU-minutes here).
 FIGURE4_SEEDS, FIGURE5_SEEDS, SPEEDUP_SEEDS = 10, 10, 10
 
 

@@ -3,7 +3,7 @@
 * **Kernel**: Ma, Bassily & Belkin's kernel least squares on MNIST (Gaussian, sigma = 5,
   n = 10^4 at the reduced scale), where beta, lambda_1, and therefore m*, are exact. Its
   measured SFO comes from the speed-up runs of the Paper 3 chapter (steps to each training
-  error, m = 1 ... 2048 and n, five seeds).
+  error, m = 1 ... 2048 and n, ten seeds).
 * **MLP**: Tsukada & Iiduka's MLP 784-512-256-10 on MNIST, plain SGD. Its measured SFO to a
   training accuracy comes from the Paper 1 chapter's sweep at eta = 0.1 (b = 4 ... 1024, three
   seeds) and from :func:`tuned_sweep`, the same runs at every step size of :data:`TUNED_LRS`
