@@ -400,7 +400,7 @@ def setting(scale: str) -> dict:
         reduced={"dataset": "fashion-mnist", "model": {"kind": "resnet", "depth": 18, "width": 8}, "train_subset": 4096,
                  "variants": {"lr0": 0.1, "b0": 32, "epochs": 40, "every": 8, "n": 4096}, "lr_epochs": 10,
                  "lr_b": 32, "sweep": {"lr": [0.01, 0.05, 0.1, 0.5], "batch_sizes": [32, 128, 512], "epochs": 6},
-                 "seeds": 2, "lr_seeds": 3, "noise_sizes": [2**k for k in range(12)],
+                 "seeds": 3, "lr_seeds": 3, "noise_sizes": [2**k for k in range(12)],
                  "shape_sizes": [32, 512]},
         paper={"dataset": "cifar100", "model": {"kind": "resnet", "depth": 18}, "train_subset": None,
                "variants": {"lr0": 0.1, "b0": 32, "epochs": 200, "every": 40, "n": 50_000}, "lr_epochs": 200,
