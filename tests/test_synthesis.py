@@ -172,6 +172,7 @@ def test_the_step_size_is_tuned_per_batch_size_by_the_mean_steps_to_the_target()
                  1.0: [Run(0, [10], [0.97]), Run(1, [10, 20], [0.2, 0.1])]}}
     chosen, table = study.tune(runs, 0.97)
     assert table["tuned η"].to_dict() == {4: 0.1, 64: 0.3}
+    assert table["on the grid's edge"].to_dict() == {4: True, 64: False}  # 0.1 is b = 4's smallest
     assert chosen[4] is runs[4][0.1] and chosen[64] is runs[64][0.3]
     assert table.loc[4, 0.1] == 15 and np.isnan(table.loc[64, 1.0]) and np.isnan(table.loc[4, 1.0])
 

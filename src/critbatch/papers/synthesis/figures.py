@@ -78,7 +78,7 @@ def models(ax: Axes, frame, table, kind: str) -> None:
 def tuning(ax: Axes, table, target: float) -> None:
     """The mean steps to ``target`` against b at each step size (``table`` from
     :func:`.study.tune`), the tuned one circled."""
-    for i, eta in enumerate(c for c in table.columns if c != "tuned η"):
+    for i, eta in enumerate(c for c in table.columns if isinstance(c, float)):
         steps = table[eta].dropna()
         ax.plot(steps.index, steps.values, marker=".", color=f"C{i}", label=f"η = {eta:g}")
     tuned = table["tuned η"].dropna()  # a b that no step size got there at has none

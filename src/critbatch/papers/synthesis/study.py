@@ -26,7 +26,7 @@ __all__ = ["Problem", "Synthesis", "closest_predictions", "critical_batch", "est
 ACCURACY_TARGETS = {"smoke": (0.6, 0.7, 0.8, 0.85), "reduced": (0.9, 0.93, 0.95, 0.97), "paper": (0.9, 0.93, 0.95, 0.97)}
 
 #: The MLP's kinds of target: the sweep with eta tuned per b (where its claims are decided; the
-#: grid is run from b = problems.TUNED_FROM up), the Paper 1 chapter's sweep at eta = 0.1
+#: grid is problems.TUNED_LRS), the Paper 1 chapter's sweep at eta = 0.1
 #: (shown beside it) and the gradient norm (one seed, shown, not decided).
 FIXED, TUNED, NORM = "training accuracy, η = 0.1", "training accuracy, η tuned", "gradient norm"
 
@@ -91,14 +91,16 @@ def tune(runs: dict, target: float) -> tuple[dict, pd.DataFrame]:
     b, the eta with the fewest mean steps to the training accuracy ``target`` (the tightest, where
     the runs stop) over seeds, among those every seed of which reached it (fixed before the runs).
     Returns ``{b: the results at that eta}`` (no entry for a b that no eta got there at) and the table of mean steps (b by eta, NaN where a
-    seed missed or eta was not run) with the chosen eta."""
+    seed missed or eta was not run) with the chosen eta and whether it is the smallest or the
+    largest eta run at that b (then the grid, not the problem, may have set it)."""
     frames = [predictions.steps_from_logs({b: results}, "train_acc", (target,), higher=True).assign(eta=eta)
               for b, by_eta in runs.items() for eta, results in by_eta.items()]
     steps = pd.concat(frames).groupby(["b", "eta"]).steps
     means = steps.mean().where(steps.count().eq(steps.size())).unstack("eta")
     best = means.dropna(how="all").idxmin(axis=1)  # a b at which no eta got there has no tuned eta
     chosen = {b: runs[b][eta] for b, eta in best.items()}
-    return chosen, means.assign(**{"tuned η": best})
+    edge = {b: eta in (min(runs[b]), max(runs[b])) for b, eta in best.items()}
+    return chosen, means.assign(**{"tuned η": best, "on the grid's edge": pd.Series(edge, dtype=object)})
 
 
 def _scales_at(along: pd.DataFrame, column: str, levels, *, higher: bool, m_star, window: int) -> pd.DataFrame:
