@@ -398,10 +398,11 @@ def test_stability_claims_per_seed_and_proxy_switches():
     mixed.loc[(mixed.gamma == 1.5) & (mixed.seed == 1), "grad_norm"] = 0.05  # one seed over 2x
     assert verdicts(claims.stability_claims(mixed, substitute="t"))[1] == INCONCLUSIVE
     stages = lambda *steps: [{"step": 0}] + [{"step": s} for s in steps]  # noqa: E731
-    runs = {"exact": [fake(0, [0, 50], [1, 1], stages=stages(100, 200))],
-            "proxy": [fake(0, [0, 50], [1, 1], stages=stages(150, 200))]}
-    switches = claims.proxy_switches(runs, "exact")
-    assert switches[switches.proxy == "proxy"].difference.tolist() == [50, 0]
+    # the budget ends at step 50, where the proxy's third switch opens no stage: it is not counted
+    runs = {"exact": [fake(0, [0, 50], [1, 1], stages=stages(10, 20))],
+            "proxy": [fake(0, [0, 50], [1, 1], stages=stages(15, 20, 50))]}
+    switches = claims.switch_steps(runs, "exact")
+    assert switches[switches.run == "proxy"].difference.tolist() == [5, 0]
     decided = claims.proxy_claims(runs["exact"], switches, ["proxy"], 50, conv_substitute="c", substitute="t")
     # one run of 50 steps: 400 SFO against 6 checks of 100 examples; both switches within one check
     assert decided.decisions[0].seeds == pytest.approx({0: 600 / 1000}) and verdicts(decided) == [NOT_REPRODUCED,

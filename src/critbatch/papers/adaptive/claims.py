@@ -29,7 +29,7 @@ from critbatch.analysis.verdicts import DERIVED, PAPER, QUESTION, Claim, Claims
 
 __all__ = ["BUDGET", "CLOSED_LADDER", "CLOSED_MINIMUM", "CLOSED_RATIO", "RATIO_GROWTH", "FASTER", "FIT_RATIO", "GROWS", "INSIDE", "LADDER", "MINIMA_RATIO", "PROXY_SHARE", "PROXY_SWITCHES", "QUESTION_BUDGET", "QUESTION_FASTER", "SWITCH", "UNSTABLE",
            "GROWTH", "GROWTH_BUDGET", "GROWTH_FASTER", "budget_claims", "check_share", "level_claims", "verdict_grid", "check_work_share", "checks_until", "proxy_claims", "train_size", "comparison_claims", "critical_batch_sizes", "deepest_common",
-           "first_reaches", "ladder_claims", "proxy_switches", "reach_table", "sfo_claims", "stage_table",
+           "first_reaches", "ladder_claims", "switch_steps", "took_effect", "reach_table", "sfo_claims", "stage_table",
            "stability_claims", "wall_clock"]
 
 ABSTRACT = "converges faster than fixed or periodic schedules"
@@ -164,7 +164,7 @@ def stage_table(result) -> pd.DataFrame:
                       stage=int(record["stage"]))
         end = records[i + 1] if i + 1 < len(records) else {"step": total[0], "examples": total[1]}
         steps = int(end["step"]) - at.step
-        if steps == 0 and i > 0:  # switched at the last check: never took effect
+        if i > 0 and not took_effect(at.step, result):
             continue
         rows.append({"stage": at.stage, "b": as_batch_size(batch_at(at)), "lr": float(lr_at(at)),
                      "eps": record["threshold"], "switch epoch": at.epoch, "switch step": at.step,
@@ -201,21 +201,28 @@ def critical_batch_sizes(table: pd.DataFrame) -> pd.Series:
     return pd.Series(out, name="critical batch size")
 
 
-def proxy_switches(results: dict, reference: str) -> pd.DataFrame:
-    """(ii): per proxy and seed, the step of each stage switch, and the difference from the run
-    of the same seed driven by the exact norm (``reference``)."""
-    base = {r.config.seed: [s["step"] for s in r.summary.get("stages", [])[1:]] for r in results[reference]}
+def took_effect(step: int, result) -> bool:
+    """Whether a stage switch at ``step`` took effect: one at the check that ends the budget opens
+    a stage of no step."""
+    return step < int(result.summary["steps"])
+
+
+def switch_steps(results: dict, reference: str) -> pd.DataFrame:
+    """Per run name (``results``: {name: results over seeds}) and seed, the step of each stage
+    switch that took effect (:func:`took_effect`), and the difference from the run of the same
+    seed named ``reference`` (driven by the exact norm)."""
+    def steps(r) -> list[int]:
+        return [s["step"] for s in r.summary.get("stages", [])[1:] if took_effect(s["step"], r)]
+
+    base = {r.config.seed: steps(r) for r in results[reference]}
     rows = []
     for name, runs in results.items():
         for r in runs:
-            steps = [s["step"] for s in r.summary.get("stages", [])[1:]]
-            for m, step in enumerate(steps, start=1):
+            for m, step in enumerate(steps(r), start=1):
                 ref = base[r.config.seed][m - 1] if m - 1 < len(base[r.config.seed]) else math.nan
-                rows.append({"proxy": name, "seed": r.config.seed, "stage": m, "switch step": step,
+                rows.append({"run": name, "seed": r.config.seed, "stage": m, "switch step": step,
                              "exact switch step": ref, "difference": step - ref})
     return pd.DataFrame(rows)
-
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -428,7 +435,7 @@ def proxy_claims(conv: list, switches: pd.DataFrame, proxies: list, check: int, 
     share = check_work_share(conv)
     out = [PROXY_SHARE.decide(share, setting="adaptive joint schedule, conv substitute", data=_data(conv_substitute))]
     for name in proxies:
-        rows = switches[switches.proxy == name]
+        rows = switches[switches.run == name]
         within = rows.difference.abs().le(check)
         seeds = {k: float(v.mean()) for k, v in within.groupby(rows.seed)}
         out.append(PROXY_SWITCHES.decide(seeds, mean=float(within.mean()) if len(rows) else math.nan,

@@ -517,8 +517,8 @@ def official_norm(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
     s = setting("resnet", scale)
     runs = loaded["joint"] | loaded["official"]
     compared = compare(runs, s, ((OFFICIAL, ("periodic", "constant")),), s["substitute"] or PAPER_SETTINGS["resnet"])
-    switches = measured.proxy_switches({"adaptive": runs["adaptive"], OFFICIAL: runs[OFFICIAL]}, "adaptive")
-    switches = switches[switches.proxy == OFFICIAL].drop(columns="proxy")
+    switches = measured.switch_steps({"adaptive": runs["adaptive"], OFFICIAL: runs[OFFICIAL]}, "adaptive")
+    switches = switches[switches.run == OFFICIAL].drop(columns="run")
     ratios = pd.DataFrame({r.config.seed: _checked(r.log).pipe(lambda log: log.grad_norm_official / log.grad_norm)
                           .agg(["median", "min", "max"]) for r in runs[OFFICIAL]}).T.rename_axis("seed")
     data = OfficialNorm(runs, switches, ratios, compared.data, trained_on(scale), s["substitute"], how(s))
@@ -630,7 +630,7 @@ def proxy(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
     s = light(scale)
     runs, conv = loaded["proxies"], loaded["conv"]
     reference = next(iter(PROXIES))
-    switches = measured.proxy_switches(runs, reference)
+    switches = measured.switch_steps(runs, reference)
     n = _train_size(s)
     sample = min(measurements.SAMPLE_SIZE, n)
     cost = pd.DataFrame([{"proxy": name, "examples per check": n if metric == "grad_norm" else sample,

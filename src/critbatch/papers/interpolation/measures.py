@@ -207,19 +207,20 @@ def figure3(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
     of the first seed, whose histograms are drawn; ``tables["fitted"]``: the share of points with
     loss < 0.01 per epoch, mean over seeds). Decided per seed."""
     chosen = figure3_panels(scale)
+    first = {p.name: loaded[p.name][0].summary for p in chosen}  # the first seed's, whose histograms are drawn
     table = pd.DataFrame({p.name: {"data": p.substitute or p.name, "n": p.problem.n, "seeds": len(loaded[p.name]),
-                                   "λ1 of K/n": loaded[p.name][0].summary["kernel_lambda_1"],
-                                   "λ1 after EigenPro": loaded[p.name][0].summary["lambda_1"],
-                                   "β after EigenPro": loaded[p.name][0].summary["beta"],
-                                   "batch": loaded[p.name][0].summary["batch_size"],
-                                   "step": loaded[p.name][0].summary["lr"]}
+                                   "λ1 of K/n": first[p.name]["kernel_lambda_1"],
+                                   "λ1 after EigenPro": first[p.name]["lambda_1"],
+                                   "β after EigenPro": first[p.name]["beta"],
+                                   "batch": first[p.name]["batch_size"], "step": first[p.name]["lr"]}
                           for p in chosen}).T
-    fitted = pd.DataFrame({p.name: np.mean([_fitted_share(r) for r in loaded[p.name]], axis=0) for p in chosen})
+    shares = {p.name: {r.config.seed: _fitted_share(r) for r in loaded[p.name]} for p in chosen}
+    fitted = pd.DataFrame({name: np.mean(list(per_seed.values()), axis=0) for name, per_seed in shares.items()})
     fitted.index += 1  # epochs
     decisions = []
     for p in chosen:
         runs = loaded[p.name]
-        decisions += [claims.TRAINING_POINTS_FIT.decide({r.config.seed: _fitted_share(r)[-1] for r in runs},
+        decisions += [claims.TRAINING_POINTS_FIT.decide({s: share[-1] for s, share in shares[p.name].items()},
                                                         setting=p.name, data=data_of(p)),
                       claims.TEST_FALLS.decide({r.config.seed: _test_falls(r) for r in runs}, setting=p.name,
                                                data=data_of(p))]

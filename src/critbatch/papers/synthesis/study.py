@@ -206,8 +206,13 @@ def _norm_levels(runs: dict, count: int = 4) -> tuple[float, ...]:
     of the runs' smallest norms: the runs stop at a training accuracy, not at a norm)."""
     logs = [r.log for results in runs.values() for r in results]
     start = float(np.median([log.grad_norm.iloc[0] for log in logs]))
-    floor = max(float(log.grad_norm[log.step > 0].min()) for log in logs)
+    floor = max(_smallest_norm(log) for log in logs)
     return tuple(float(v) for v in np.geomspace(start, floor, count + 1)[1:])
+
+
+def _smallest_norm(log: pd.DataFrame) -> float:
+    """A run's smallest full-gradient norm after step 0 (the lowest target it reaches before it stops)."""
+    return float(log.grad_norm[log.step > 0].min())
 
 
 def norm_range(runs: dict) -> pd.DataFrame:
@@ -216,7 +221,7 @@ def norm_range(runs: dict) -> pd.DataFrame:
     is the deepest target of :func:`_norm_levels`) and the step the run stopped at: what bounds
     the span of the gradient-norm targets."""
     return pd.DataFrame({b: {"at step 0": float(r.log.grad_norm.iloc[0]), "largest": float(r.log.grad_norm.max()),
-                             "smallest after step 0": float(r.log.grad_norm[r.log.step > 0].min()),
+                             "smallest after step 0": _smallest_norm(r.log),
                              "stopped at step": float(r.log.step.iloc[-1])}
                          for b, results in runs.items() for r in results}).T.rename_axis("b")
 
