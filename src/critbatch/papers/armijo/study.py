@@ -412,7 +412,7 @@ def trial_bn_runs(scale: str, seed: int = 0) -> dict[tuple[str, int], TrainConfi
     setting (:func:`curve_runs`), with the BatchNorm running statistics moved by every trial
     forward ("updated", the run as it is) and by the step's first forward only ("frozen")."""
     settings, b = _curve_settings(scale, "cifar10")
-    seeds = range(seed, seed + scales.pick(scale, smoke=1, reduced=2, paper=2))
+    seeds = range(seed, seed + scales.pick(scale, smoke=1, reduced=3, paper=3))
     return {(arm, s): _config("SGD+Armijo", b, settings, s, options=options, metrics=CURVE_METRICS)
             for arm, options in (("updated", {}), ("frozen", {"trial_bn": "frozen"})) for s in seeds}
 
