@@ -387,8 +387,7 @@ def _explicit_go_tables(start: np.ndarray, budgets: list[int], ego: dict) -> tup
 def setting(scale: str) -> dict:
     """The trained figures' setting at ``scale``: data, network, the variants, the LR comparison's
     epochs and batch size, the (eta, b) sweep, seeds (``seeds`` for the four variants and the
-    sweep, ``lr_seeds`` for the LR comparison: at reduced scale a third seed fitted the time for
-    that one only) and the noise batch sizes (the book's substitute at ``smoke`` and ``reduced``,
+    sweep, ``lr_seeds`` for the LR comparison) and the noise batch sizes (the book's substitute at ``smoke`` and ``reduced``,
     the paper's CIFAR-100 at ``paper``)."""
     return scales.pick(
         scale,
