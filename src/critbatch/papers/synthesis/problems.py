@@ -24,7 +24,7 @@ from critbatch.train import TrainConfig
 
 from .kernel_scales import EstimatorCheck, KernelNoiseTrace
 
-__all__ = ["PAPER", "PROBE_METRICS", "TRACE_METRICS", "TUNED_LRS", "estimator_check", "gradient_norm_runs",
+__all__ = ["PAPER", "PROBE_METRICS", "TRACE_METRICS", "TUNED_BELOW", "TUNED_LRS", "estimator_check", "gradient_norm_runs",
            "kernel_panel", "kernel_trace", "probe_run", "sgd_sweep", "trace_probe_run", "tuned_sweep"]
 
 PAPER = "synthesis"
@@ -39,6 +39,10 @@ TRACE_METRICS = ("train_loss", "train_acc", "hessian_trace", "hessian_trace_se")
 #: the chosen step still sits on the grid's edge.
 #: At the smoke scale only 0.1 and 1 (CI's time).
 TUNED_LRS = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+#: One half-decade more below, at the batch sizes where this grid's bottom came first or close
+#: (added after seeing 0.03 chosen at b = 4, by the rule the grid's first extension followed:
+#: a step beyond the edge the tuning chose).
+TUNED_BELOW = {4: (0.01,), 8: (0.01,)}
 
 
 def kernel_panel(scale: str) -> interpolation.Panel:
@@ -62,13 +66,14 @@ def seeds(scale: str, seed: int = 0) -> range:
 
 def tuned_sweep(scale: str, seed: int = 0) -> dict[int, dict[float, list[TrainConfig]]]:
     """{b: {eta: runs over seeds}}, the largest b first (the sweep trains in this order, and a
-    large b is cheap), eta in :data:`TUNED_LRS`: the Paper 1 chapter's plain-SGD run at each b (its first seed's config, for
+    large b is cheap), eta in :data:`TUNED_LRS` (and :data:`TUNED_BELOW` at its b): the Paper 1 chapter's plain-SGD run at each b (its first seed's config, for
     its stop rule, checks and budget) with the step size eta and the seeds of this chapter (three;
     one at smoke scale), whatever seeds that chapter's sweep has. At eta = 0.1 these are that
     sweep's own runs."""
     templates = {b: configs[0] for b, configs in sgd_sweep(scale, seed).items()}
     return {b: {eta: [replace(templates[b], seed=s, lr={**templates[b].lr, "value": eta}) for s in seeds(scale, seed)]
-                for eta in scales.pick(scale, smoke=(0.1, 1.0), reduced=TUNED_LRS, paper=TUNED_LRS)}
+                for eta in scales.pick(scale, smoke=(0.1, 1.0), reduced=TUNED_BELOW.get(b, ()) + TUNED_LRS,
+                                       paper=TUNED_BELOW.get(b, ()) + TUNED_LRS)}
             for b in sorted(templates, reverse=True)}
 
 
