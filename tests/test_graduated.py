@@ -130,7 +130,7 @@ def test_substitute_configs_build_and_have_distinct_keys():
     assert len({config_key(c) for c in flat}) == len(flat)
     assert set(configs) == {"F4 four variants", "F5 LR schedules", "F6 (η, b) sweep", "F7 gradient noise"}
     reduced = trained.substitute_configs("reduced")
-    assert all(len(cs) == 2 for figure in ("F4 four variants", "F6 (η, b) sweep") for cs in reduced[figure].values())
+    assert all(len(cs) == 3 for figure in ("F4 four variants", "F6 (η, b) sweep") for cs in reduced[figure].values())
     assert all([c.seed for c in cs] == [0, 1, 2] for cs in reduced["F5 LR schedules"].values())
     hybrid = reduced["F4 four variants"]["hybrid"]
     assert (hybrid[0].lr, hybrid[0].batch_size) == study.variant_schedules("hybrid", lr0=0.1, b0=32, epochs=40, every=8)
