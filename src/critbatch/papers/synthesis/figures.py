@@ -80,7 +80,8 @@ def tuning(ax: Axes, table, target: float) -> None:
     :func:`.study.tune`), the tuned one circled."""
     for i, eta in enumerate(c for c in table.columns if isinstance(c, float)):
         steps = table[eta].dropna()
-        ax.plot(steps.index, steps.values, marker=".", color=f"C{i}", label=f"η = {eta:g}")
+        missed = "" if len(steps) else " (at no b did every seed reach it)"
+        ax.plot(steps.index, steps.values, marker=".", color=f"C{i}", label=f"η = {eta:g}{missed}")
     tuned = table["tuned η"].dropna()  # a b that no step size got there at has none
     best = [table.loc[b, eta] for b, eta in tuned.items()]
     ax.plot(tuned.index, best, "o", mfc="none", color="k", markersize=9, label="tuned (fewest steps)")
