@@ -71,9 +71,12 @@ def tuned_sweep(scale: str, seed: int = 0) -> dict[int, dict[float, list[TrainCo
     one at smoke scale), whatever seeds that chapter's sweep has. At eta = 0.1 these are that
     sweep's own runs."""
     templates = {b: configs[0] for b, configs in sgd_sweep(scale, seed).items()}
+    def grid(b: int) -> tuple[float, ...]:
+        full = TUNED_BELOW.get(b, ()) + TUNED_LRS
+        return scales.pick(scale, smoke=(0.1, 1.0), reduced=full, paper=full)
+
     return {b: {eta: [replace(templates[b], seed=s, lr={**templates[b].lr, "value": eta}) for s in seeds(scale, seed)]
-                for eta in scales.pick(scale, smoke=(0.1, 1.0), reduced=TUNED_BELOW.get(b, ()) + TUNED_LRS,
-                                       paper=TUNED_BELOW.get(b, ()) + TUNED_LRS)}
+                for eta in grid(b)}
             for b in sorted(templates, reverse=True)}
 
 
