@@ -91,7 +91,8 @@ def test_every_notebook_is_a_figure_and_the_runs_are_todays():
         assert CHAPTER[name].configs("reduced") == mnist and CHAPTER[name].at_paper_scale("reduced")
     cifar = CHAPTER["cifar-steps-sfo"]
     assert len(cifar.configs("reduced")) == 6 * 9 * 2 and len(cifar.configs("paper")) == 2 * 6 * 9 * 3
-    assert len(CHAPTER["cifar-step-sizes-curves"].configs("reduced")) == 5 + 5  # c = 0.05 is the curves' Armijo run
+    # traces: c = 0.05 is the curves' Armijo run; to the target: five c on three seeds
+    assert len(CHAPTER["cifar-step-sizes-curves"].configs("reduced")) == 5 + 5 + 5 * 3
     assert len(CHAPTER["open-questions"].configs("reduced")) == 4 * 5 + 2 * 3  # round-off: two b, two precisions, five seeds; trial statistics: two arms, three seeds
 
 
@@ -190,18 +191,28 @@ def step_size_run(sizes, accs, seed=0):
     return Result("key", dataclasses.replace(armijo_study.step_size_runs("smoke")[0.05], seed=seed), log, {})
 
 
-def test_step_size_claims():
-    runs = {0.01: step_size_run(4.0, [0.1, 0.5, 0.6, 0.7, 0.98]), 0.05: step_size_run(2.0, [0.1, 0.98, 0.99]),
-            0.1: step_size_run(1.0, [0.1, 0.9, 0.98]), 0.3: step_size_run(0.5, [0.1, 0.5, 0.9])}
-    claims, table = armijo_claims.step_size_claims(runs, 0.97, "toy", "real")
+def test_step_size_claims_on_one_seed():
+    runs = {0.01: [step_size_run(4.0, [0.1, 0.5, 0.6, 0.7, 0.98])], 0.05: [step_size_run(2.0, [0.1, 0.98, 0.99])],
+            0.1: [step_size_run(1.0, [0.1, 0.9, 0.98])], 0.3: [step_size_run(0.5, [0.1, 0.5, 0.9])]}
+    for results in runs.values():
+        results[0] = dataclasses.replace(results[0], config=dataclasses.replace(results[0].config, eval_every=10,
+                                                                                 eval_unit="step"))
+    claims, table = armijo_claims.reach_step_size_claims(runs, 0.97, "toy", "real")
     assert table["steps to target"].tolist()[:3] == [40, 10, 20] and table.check.tolist() == [10.0] * 4
     assert [d.verdict for d in claims] == [REPRODUCED, REPRODUCED]  # c = 0.05 needs 3 checks fewer than c = 0.01
     assert [d.spread for d in claims] == ["seed 0: 0.5", "seed 0: -3"]  # one seed, and the table says so
-    runs[0.01] = step_size_run(4.0, [0.1, 0.5, 0.98])  # c = 0.01 one check behind c = 0.05: a tie
-    assert [d.verdict for d in armijo_claims.step_size_claims(runs, 0.97, "toy", "real")[0]] == [
-        REPRODUCED, INCONCLUSIVE]
-    runs[0.2] = step_size_run(0.75, [0.1, 0.5, 0.6, 0.7, 0.98])  # 0.75 after 0.5: the steps grow with c
-    assert armijo_claims.step_size_claims(runs, 0.97, "toy", "real")[0].decisions[0].verdict == NOT_REPRODUCED
+    # 1.5 at c = 0.2 after 1.0 at c = 0.1: the steps grow with c
+    runs[0.2] = [dataclasses.replace(step_size_run(1.5, [0.1, 0.5, 0.6, 0.7, 0.98]), config=runs[0.3][0].config)]
+    assert armijo_claims.reach_step_size_claims(runs, 0.97, "toy", "real")[0].decisions[0].verdict == NOT_REPRODUCED
+
+
+def test_conv_step_sizes_reach_the_target_on_three_seeds():
+    sweep, reach = armijo_study.sweep_runs("reduced", setting="cifar10"), armijo_study.reach_step_size_runs(
+        "reduced", setting="cifar10")
+    assert sorted(reach) == list(armijo_study.ARMIJO_CONSTANTS) and {len(runs) for runs in reach.values()} == {3}
+    assert reach[0.05][:2] == sweep["SGD+Armijo", 128]  # c = 0.05 is the sweep's run, whose two seeds it shares
+    assert {c.stop["target"] for runs in reach.values() for c in runs} == {0.99}
+    assert len(armijo_study.reach_step_size_runs("smoke", setting="cifar10")[0.05]) == 1
 
 
 def test_reach_step_size_claims_per_seed():

@@ -160,12 +160,16 @@ def sweep_runs(scale: str, seed: int = 0, setting: str = "mnist") -> dict[tuple[
     return {(name, b): _reach_runs(name, b, settings, seed) for name in OPTIMIZERS for b in settings["batch_sizes"]}
 
 
-def reach_step_size_runs(scale: str, seed: int = 0) -> dict[float, list[TrainConfig]]:
+def reach_step_size_runs(scale: str, seed: int = 0, setting: str = "mnist") -> dict[float, list[TrainConfig]]:
     """{c: runs over seeds}: SGD+Armijo with each Armijo constant of :func:`step_size_runs` at its
-    batch size, stopping at the target as the MNIST sweep does (:func:`sweep_runs`: checked every
-    quarter epoch; c = 0.05 is the sweep's run)."""
-    b = _curve_settings(scale, "mnist")[1]
-    return {c: _reach_runs("SGD+Armijo", b, _mnist(scale), seed, options={"c": c}) for c in ARMIJO_CONSTANTS}
+    batch size, stopping at the target as the sweep does (:func:`sweep_runs`: checked every
+    quarter epoch on MNIST, every half epoch on the conv nets; c = 0.05 is the sweep's run). On
+    the conv nets three seeds (one at smoke scale), where the reduced sweep has two."""
+    settings = _setting(setting, scale)
+    if setting != "mnist":
+        settings = {**settings, "seeds": scales.pick(scale, smoke=1, reduced=3, paper=3)}
+    b = _curve_settings(scale, setting)[1]
+    return {c: _reach_runs("SGD+Armijo", b, settings, seed, options={"c": c}) for c in ARMIJO_CONSTANTS}
 
 
 CURVE_METRICS = ("train_loss", "train_acc", "test_acc")
@@ -319,15 +323,15 @@ def cifar_steps_sfo(loaded: dict, scale: str, seed: int = 0, **options) -> Resul
 
 @dataclass(frozen=True)
 class StepSizes:
-    """SGD+Armijo for several Armijo constants c (:func:`step_size_runs`; on MNIST the claims and
-    the table come from :func:`reach_step_size_runs`, ``reach``)."""
+    """SGD+Armijo for several Armijo constants c: the traces of :func:`step_size_runs` (one seed,
+    drawn); the claims and the table come from :func:`reach_step_size_runs`, ``reach``."""
 
     runs: dict  # c -> result
     target: float  # the training accuracy at which the steps needed per c are read
     batch_size: int
     substitute: str | None  # what the runs train on instead of the paper's data (None: the paper's own)
-    table: pd.DataFrame  # per c: median accepted step, steps to the target, check interval (MNIST: mean and range)
-    reach: dict | None = None  # c -> results over seeds, each stopping at the target (MNIST)
+    table: pd.DataFrame  # per c: median accepted step, steps to the target, check interval (mean and range over seeds)
+    reach: dict  # c -> results over seeds, each stopping at the target
 
 
 @dataclass(frozen=True)
@@ -345,24 +349,29 @@ class Curves:
                              for name, r in self.runs.items()}).T.astype(float)
 
 
-def _step_sizes(runs: dict, scale: str, setting: str) -> tuple[StepSizes, Claims]:
-    target = targets(scale, setting)[0]
-    claims, table = measured.step_size_claims(runs, target, trained_on(scale, setting), data_label(scale, setting))
-    return StepSizes(runs, target, _curve_settings(scale, setting)[1], substitute(scale, setting), table), claims
+def _step_sizes(loaded: dict, scale: str, setting: str) -> tuple[StepSizes, Claims]:
+    """The step-size runs of ``setting`` (``loaded``: {"traces": ..., "reach": ...}): the traces
+    drawn, the table and the claims decided per seed on the runs to the target."""
+    target, b = targets(scale, setting)[0], _curve_settings(scale, setting)[1]
+    claims, table = measured.reach_step_size_claims(loaded["reach"], target, f"{trained_on(scale, setting)}, b = {b}, "
+                                                    "to the target", data_label(scale, setting))
+    return StepSizes(loaded["traces"], target, b, substitute(scale, setting), table, loaded["reach"]), claims
+
+
+def _step_size_pair(scale: str, seed: int, setting: str) -> dict:
+    """{"traces": :func:`step_size_runs`, "reach": :func:`reach_step_size_runs`} of ``setting``."""
+    return {"traces": step_size_runs(scale, seed, setting), "reach": reach_step_size_runs(scale, seed, setting)}
 
 
 def mnist_step_size_runs(scale: str, seed: int = 0) -> dict:
-    """{"traces": :func:`step_size_runs`, "reach": :func:`reach_step_size_runs`}, for the chapter's table."""
-    return {"traces": step_size_runs(scale, seed), "reach": reach_step_size_runs(scale, seed)}
+    """The MNIST step-size runs (:func:`_step_size_pair`): the traces drawn, the runs to the target decided."""
+    return _step_size_pair(scale, seed, "mnist")
 
 
 def step_sizes(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
     """The MNIST step-size runs: the traces of :func:`step_size_runs`, and the claims decided per
     seed on :func:`reach_step_size_runs`."""
-    target, b = targets(scale)[0], _curve_settings(scale, "mnist")[1]
-    claims, table = measured.reach_step_size_claims(loaded["reach"], target, f"{trained_on(scale)}, b = {b}, to the "
-                                                    "target", data_label(scale))
-    return Result(StepSizes(loaded["traces"], target, b, substitute(scale), table, loaded["reach"]), claims)
+    return Result(*_step_sizes(loaded, scale, "mnist"))
 
 
 def curves(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
@@ -371,14 +380,15 @@ def curves(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
 
 
 def cifar_curve_runs(scale: str, seed: int = 0) -> dict:
-    """{setting: {"step sizes": ..., "curves": ...}} for the CIFAR settings of :func:`cifar_settings`."""
-    return {setting: {"step sizes": step_size_runs(scale, seed, setting), "curves": curve_runs(scale, seed, setting)}
+    """{setting: {"step sizes": {"traces": ..., "reach": ...}, "curves": ...}} for the CIFAR settings
+    of :func:`cifar_settings`."""
+    return {setting: {"step sizes": _step_size_pair(scale, seed, setting), "curves": curve_runs(scale, seed, setting)}
             for setting in cifar_settings(scale)}
 
 
 def cifar_step_sizes_curves(loaded: dict, scale: str, seed: int = 0, **options) -> Result:
     """{setting: (StepSizes, Curves)} for CIFAR-10 and CIFAR-100 (below paper scale the one
-    substitute), the step-size claims decided once per setting that was trained."""
+    substitute), the step-size claims decided per seed once per setting that was trained."""
     read = {setting: (_step_sizes(runs["step sizes"], scale, setting),
                       Curves(runs["curves"], _curve_settings(scale, setting)[1], substitute(scale, setting)))
             for setting, runs in loaded.items()}
