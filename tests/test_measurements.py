@@ -132,6 +132,26 @@ def test_adaptive_sharpness_measurement_leaves_the_model_as_it_was():
     assert probe.model.training
 
 
+def test_a_sharpness_search_with_fewer_steps_is_its_own_measurement_and_costs_its_own_examples():
+    """The smoke scale's cheaper search is named by its steps; the authors' 20 keep the plain name."""
+    quick, full = measurements.sharpness_metric(2), measurements.sharpness_metric(measurements.SHARPNESS_STEPS)
+    assert (quick, full) == ("adaptive_sharpness_steps2", "adaptive_sharpness")
+    probe = _probe(n=64)
+    values = measurements.measure(probe, (quick, full))
+    assert probe.examples == (2 * 2 + 2) * 64 + (2 * measurements.SHARPNESS_STEPS + 2) * 64
+    assert values[full] == measurements.measure(_probe(n=64), (full,))[full]
+    params = list(probe.model.parameters())
+    images, labels = probe.train
+    pick = measurements.fixed_sample(labels, 64, 3)
+    x, y, batch = images[pick], labels[pick], probe.eval_batch
+    probe.model.eval()
+    loss = lambda: sum(nn.functional.cross_entropy(probe.model(x[s : s + batch]), y[s : s + batch], reduction="sum")
+                       for s in range(0, 64, batch)) / 64
+    assert values[quick] == measurements.worst_case_sharpness(loss, params, measurements.SHARPNESS_RHO, 2)
+    with pytest.raises(ValueError, match="steps"):
+        measurements.sharpness_metric(0)
+
+
 @pytest.mark.parametrize("augment", [True, False])
 def test_the_official_full_gradient_is_taken_in_train_mode_on_batches_transformed_as_in_training(augment):
     """Umeda & Iiduka's code: train mode (batch norm on batch statistics, running ones updated),

@@ -26,7 +26,9 @@ from typing import Callable
 import torch
 from torch.nn import functional as F
 
-__all__ = ["Probe", "fixed_sample", "full_pass", "known", "measure", "measurement", "trainable"]
+from .. import validate
+
+__all__ = ["Probe", "fixed_sample", "full_pass", "known", "measure", "measurement", "sharpness_metric", "trainable"]
 
 Measure = Callable[["Probe", frozenset], dict]
 _REGISTRY: dict[str, Measure] = {}
@@ -516,11 +518,26 @@ SHARPNESS_RHO = 2e-4  # Sato & Iiduka's radius
 SHARPNESS_STEPS = 20  # gradient steps of the search (the authors' n_iters)
 
 
-@measurement("adaptive_sharpness")
+def sharpness_metric(steps: int = SHARPNESS_STEPS) -> str:
+    """The name of the sharpness measurement (:func:`sharpness`) searched with ``steps``
+    gradients: ``"adaptive_sharpness"`` for the authors' ``SHARPNESS_STEPS``, else
+    ``f"adaptive_sharpness_steps{steps}"`` (registered here; a cheaper search for the smoke
+    scale, which only checks the plumbing).
+
+    >>> sharpness_metric(), sharpness_metric(2)
+    ('adaptive_sharpness', 'adaptive_sharpness_steps2')
+    """
+    validate.positive_int(steps, "steps")
+    name = "adaptive_sharpness" if steps == SHARPNESS_STEPS else f"adaptive_sharpness_steps{steps}"
+    measurement(name)(sharpness)
+    return name
+
+
 def sharpness(probe: Probe, wanted: frozenset) -> dict:
     """Worst-case adaptive l-infinity sharpness (:func:`worst_case_sharpness`, rho =
-    ``SHARPNESS_RHO``, ``SHARPNESS_STEPS`` gradients) of the mean loss over one fixed random
-    sample of ``SHARPNESS_SIZE`` training examples, eval mode, all parameters perturbed."""
+    ``SHARPNESS_RHO``) of the mean loss over one fixed random sample of ``SHARPNESS_SIZE``
+    training examples, eval mode, all parameters perturbed; searched with the number of
+    gradients its name gives (:func:`sharpness_metric`)."""
     images, labels = probe.train
     size = min(SHARPNESS_SIZE, len(labels))
     pick = fixed_sample(labels, size, 3)
@@ -532,7 +549,13 @@ def sharpness(probe: Probe, wanted: frozenset) -> dict:
         return sum(F.cross_entropy(probe.model(x[s : s + probe.eval_batch]), y[s : s + probe.eval_batch],
                                    reduction="sum") for s in range(0, size, probe.eval_batch)) / size
 
-    value = worst_case_sharpness(loss, params, SHARPNESS_RHO, SHARPNESS_STEPS)
+    values = {}
+    for name in sorted(wanted):
+        steps = int(name.removeprefix("adaptive_sharpness").removeprefix("_steps") or SHARPNESS_STEPS)
+        values[name] = worst_case_sharpness(loss, params, SHARPNESS_RHO, steps)
+        probe.examples += (2 * steps + 2) * size
     probe.model.train()
-    probe.examples += (2 * SHARPNESS_STEPS + 2) * size
-    return {"adaptive_sharpness": value}
+    return values
+
+
+sharpness_metric()

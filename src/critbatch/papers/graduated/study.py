@@ -386,7 +386,8 @@ def _explicit_go_tables(start: np.ndarray, budgets: list[int], ego: dict) -> tup
 
 def setting(scale: str) -> dict:
     """The trained figures' setting at ``scale``: data, network, the variants, the LR comparison's
-    epochs and batch size, the (eta, b) sweep, seeds (``seeds`` for the four variants and the
+    epochs and batch size, the (eta, b) sweep (with the gradients of its sharpness search: the
+    authors' 20, two at ``smoke``), seeds (``seeds`` for the four variants and the
     sweep, ``lr_seeds`` for the LR comparison) and the noise batch sizes (the book's substitute at ``smoke`` and ``reduced``,
     the paper's CIFAR-100 at ``paper``)."""
     return scales.pick(
@@ -394,17 +395,19 @@ def setting(scale: str) -> dict:
         smoke={"dataset": "fashion-mnist", "model": {"kind": "resnet", "depth": 18, "width": 4}, "train_subset": 256,
                "test_subset": 256,
                "variants": {"lr0": 0.1, "b0": 32, "epochs": 5, "every": 1, "n": 256}, "lr_epochs": 4, "lr_b": 32,
-               "sweep": {"lr": [0.05, 0.5], "batch_sizes": [16, 64], "epochs": 2}, "seeds": 1, "lr_seeds": 1,
+               "sweep": {"lr": [0.05, 0.5], "batch_sizes": [16, 64], "epochs": 2, "sharpness_steps": 2},
+               "seeds": 1, "lr_seeds": 1,
                "noise_sizes": [4, 16, 64], "shape_sizes": [32]},
         reduced={"dataset": "fashion-mnist", "model": {"kind": "resnet", "depth": 18, "width": 8}, "train_subset": 4096,
                  "variants": {"lr0": 0.1, "b0": 32, "epochs": 40, "every": 8, "n": 4096}, "lr_epochs": 10,
-                 "lr_b": 32, "sweep": {"lr": [0.01, 0.05, 0.1, 0.5], "batch_sizes": [32, 128, 512], "epochs": 6},
+                 "lr_b": 32, "sweep": {"lr": [0.01, 0.05, 0.1, 0.5], "batch_sizes": [32, 128, 512], "epochs": 6,
+                                    "sharpness_steps": 20},
                  "seeds": 3, "lr_seeds": 3, "noise_sizes": [2**k for k in range(12)],
                  "shape_sizes": [32, 512]},
         paper={"dataset": "cifar100", "model": {"kind": "resnet", "depth": 18}, "train_subset": None,
                "variants": {"lr0": 0.1, "b0": 32, "epochs": 200, "every": 40, "n": 50_000}, "lr_epochs": 200,
                "lr_b": 32, "sweep": {"lr": [0.01, 0.05, 0.1, 0.5], "batch_sizes": [2**k for k in range(1, 14)],
-                                     "epochs": 200},
+                                     "epochs": 200, "sharpness_steps": 20},
                "seeds": 3, "lr_seeds": 3, "noise_sizes": [2**k for k in range(3, 13)],
                "shape_sizes": [32, 512]},
     )

@@ -20,7 +20,8 @@ import pandas as pd
 
 from critbatch import data, models
 from critbatch.train import TrainConfig
-from critbatch.train.measurements import SMOOTHING_SIZE, noise_draw_metrics, noise_norm_metric, noise_shape_metric
+from critbatch.train.measurements import (SMOOTHING_SIZE, noise_draw_metrics, noise_norm_metric, noise_shape_metric,
+                                          sharpness_metric)
 
 from . import quoted
 from .study import SUBSTITUTE, VARIANTS, lr_schedule_specs, setting, variant_schedules
@@ -58,7 +59,8 @@ def _figure_configs(s: dict, seed: int) -> dict[str, dict[str, list[TrainConfig]
     sweep = s["sweep"]
     delta_sweep = {f"η = {eta:g}, b = {b}": [
         _train(s, {"kind": "constant", "value": eta}, {"kind": "constant", "value": b}, k, sweep["epochs"],
-               metrics=(*CURVES, "adaptive_sharpness", noise_norm_metric(b)), eval_every=sweep["epochs"])
+               metrics=(*CURVES, sharpness_metric(sweep["sharpness_steps"]), noise_norm_metric(b)),
+               eval_every=sweep["epochs"])
         for k in seeds] for eta in sweep["lr"] for b in sweep["batch_sizes"]}
     lr, b = variant_schedules("constant", lr0=v["lr0"], b0=v["b0"], epochs=v["epochs"], every=v["every"])
     noise = {"constant η and b": [_train(s, lr, b, seed, v["epochs"], eval_every=v["epochs"],
@@ -203,14 +205,14 @@ def sharpness_sweep(runs: dict, scale: str) -> Sweep:
     and delta = eta C / sqrt(b) = eta E||omega|| (notes Sec. 3.4; the paper does not say how it
     estimated C). Correlations are Spearman's, over all runs and seeds; ``runs``:
     ``{"η = ..., b = ...": [result per seed]}``."""
-    rows = []
+    rows, sharpness = [], sharpness_metric(setting(scale)["sweep"]["sharpness_steps"])
     for results in runs.values():
         for r in results:
             eta, b = r.config.lr["value"], r.config.batch_size["value"]
             last = r.log.iloc[-1]
             noise = float(last[noise_norm_metric(b)])
             rows.append({"η": eta, "b": b, "seed": r.config.seed, "C": math.sqrt(b) * noise, "δ": eta * noise,
-                         "η/√b": eta / math.sqrt(b), "sharpness": float(last["adaptive_sharpness"]),
+                         "η/√b": eta / math.sqrt(b), "sharpness": float(last[sharpness]),
                          "test acc (%)": 100 * float(last["test_acc"]), "train loss": float(last["train_loss"])})
     points = pd.DataFrame(rows)
     pairs = {"δ, sharpness": ("sharpness",), "sharpness, test acc": ("test acc (%)",),
