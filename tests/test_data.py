@@ -88,6 +88,28 @@ def test_corrupt_local_file_is_detected_not_replaced(tiny_mnist, tmp_path):
     assert local.read_bytes() == b"not the archive"
 
 
+def test_a_split_is_parsed_once_per_process_and_each_load_is_its_own_copy(tiny_mnist, tmp_path, monkeypatch):
+    first = data.load("mnist", True, root=tmp_path, mirror=tiny_mnist, download=False)
+    monkeypatch.setattr(data.archives, "_md5", lambda path: pytest.fail(f"{path} hashed again"))
+    monkeypatch.setitem(data.SOURCES, "mnist", dataclasses.replace(
+        data.SOURCES["mnist"], read=lambda folder, train: pytest.fail("parsed again")))
+    expected = first.images.clone(), first.labels.clone()
+    first.images.zero_(), first.labels.zero_()
+    again = data.load("mnist", True, root=tmp_path, mirror=tiny_mnist, download=False)
+    assert torch.equal(again.images, expected[0]) and torch.equal(again.labels, expected[1])
+
+
+def test_an_archive_rewritten_after_a_load_is_verified_again(tiny_mnist, tmp_path):
+    data.load("mnist", False, root=tmp_path, mirror=tiny_mnist, download=False)
+    local = tmp_path / "mnist" / "t10k-labels-idx1-ubyte.gz"
+    corrupt = bytearray(local.read_bytes())
+    corrupt[-1] ^= 0xFF  # the same size
+    local.write_bytes(bytes(corrupt))
+    os.utime(local, ns=(local.stat().st_atime_ns, local.stat().st_mtime_ns + 1))  # a distinct stamp however coarse the clock
+    with pytest.raises(data.ChecksumError, match="t10k-labels-idx1-ubyte.gz has MD5"):
+        data.load("mnist", False, root=tmp_path, mirror=tiny_mnist, download=False)
+
+
 def test_missing_data_names_the_file_and_the_fix(tmp_path, monkeypatch):
     monkeypatch.delenv("CRITBATCH_MIRROR", raising=False)
     with pytest.raises(data.DataUnavailable) as error:

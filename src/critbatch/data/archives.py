@@ -143,6 +143,18 @@ NORMALIZATION: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
 }
 
 
+def _stamp(path: Path) -> tuple[int, int, int]:
+    """What changes when a file is rewritten: its size, modification time and inode."""
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+@functools.lru_cache(maxsize=64)
+def _md5_of(path: Path, size: int, mtime_ns: int, inode: int) -> str:
+    """:func:`_md5` once per process for each state of a file (its :func:`_stamp`)."""
+    return _md5(path)
+
+
 def _md5(path: Path) -> str:
     digest = hashlib.md5()
     with open(path, "rb") as f:
@@ -152,7 +164,7 @@ def _md5(path: Path) -> str:
 
 
 def _verify(path: Path, md5: str) -> None:
-    actual = _md5(path)
+    actual = _md5_of(path.resolve(), *_stamp(path))
     if actual != md5:
         raise ChecksumError(
             f"{path} has MD5 {actual}, but the official file has {md5}. The file is corrupt, "
@@ -255,14 +267,23 @@ def load(
     otherwise pixels are scaled to [0, 1] (ToTensor).
     """
     folder = fetch(name, root=root, mirror=mirror, download=download)
-    images, labels = SOURCES[name].read(folder, train)
-    x = torch.from_numpy(np.ascontiguousarray(images)).to(device)
-    x = x.permute(0, 3, 1, 2).float().div_(255).contiguous()
+    stamps = tuple(_stamp(folder / filename) for filename, _ in SOURCES[name].files)
+    images, labels = _parsed(name, folder.resolve(), train, stamps)
+    x = images.to(device).permute(0, 3, 1, 2).float().div_(255).contiguous()  # a new tensor: the cache stays as read
     if normalize:
         mean, std = (torch.tensor(v, device=device).view(1, -1, 1, 1) for v in NORMALIZATION[name])
         x = (x - mean) / std
-    y = torch.from_numpy(labels).to(device)
+    y = labels.to(device, copy=True)
     return Dataset(x, y, SOURCES[name].classes)
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(name: str, folder: Path, train: bool, stamps: tuple) -> tuple[torch.Tensor, torch.Tensor]:
+    """A split as parsed from its verified archives (NHWC uint8 images, int64 labels), once per
+    process for each state of the archives (``stamps``): a sweep worker or a notebook that trains
+    many runs on one data set decompresses it once. Callers never write to these tensors."""
+    images, labels = SOURCES[name].read(folder, train)
+    return torch.from_numpy(np.ascontiguousarray(images)), torch.from_numpy(labels)
 
 
 #: Feature sets of Ma et al.'s kernel experiments that cannot be downloaded.
