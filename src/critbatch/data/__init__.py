@@ -5,8 +5,8 @@ batch server whose batch size may change at any step (:mod:`.loader`).
 """
 
 from .archives import (NORMALIZATION, SOURCES, FEATURE_SETS, ChecksumError, DataUnavailable, Dataset, fetch,
-                       load, load_features, main, random_crop_flip)
+                       load, load_features, main, random_crop_flip, subset_indices)
 from .loader import DeviceLoader
 
 __all__ = ["ChecksumError", "DataUnavailable", "Dataset", "DeviceLoader", "FEATURE_SETS", "NORMALIZATION",
-           "SOURCES", "fetch", "load", "load_features", "random_crop_flip"]
+           "SOURCES", "fetch", "load", "load_features", "random_crop_flip", "subset_indices"]

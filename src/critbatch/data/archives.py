@@ -47,6 +47,7 @@ __all__ = [
     "load",
     "load_features",
     "random_crop_flip",
+    "subset_indices",
 ]
 
 
@@ -260,21 +261,41 @@ def load(
     root: str | Path | None = None,
     mirror: str | Path | None = None,
     download: bool = True,
+    subset: int | None = None,
+    subset_name: str = "subset",
 ) -> Dataset:
     """Fetch (if needed), parse and place a whole split on ``device`` in one copy.
 
     ``normalize`` subtracts and divides by the per-channel constants in :data:`NORMALIZATION`;
-    otherwise pixels are scaled to [0, 1] (ToTensor).
+    otherwise pixels are scaled to [0, 1] (ToTensor). ``subset``: keep only that many examples,
+    a fixed random subset (:func:`subset_indices`), chosen before the pixels are converted (the
+    values are those of the whole split's, indexed); ``subset_name`` names it in errors.
     """
     folder = fetch(name, root=root, mirror=mirror, download=download)
     stamps = tuple(_stamp(folder / filename) for filename, _ in SOURCES[name].files)
     images, labels = _parsed(name, folder.resolve(), train, stamps)
+    if subset is not None:
+        pick = subset_indices(len(labels), subset, subset_name)
+        images, labels = images[pick], labels[pick]
     x = images.to(device).permute(0, 3, 1, 2).float().div_(255).contiguous()  # a new tensor: the cache stays as read
     if normalize:
         mean, std = (torch.tensor(v, device=device).view(1, -1, 1, 1) for v in NORMALIZATION[name])
         x = (x - mean) / std
     y = labels.to(device, copy=True)
     return Dataset(x, y, SOURCES[name].classes)
+
+
+def subset_indices(n: int, size: int, name: str = "subset", seed: int = 0) -> torch.Tensor:
+    """The indices of a fixed random subset of ``size`` of ``n`` examples: the first ``size`` of a
+    permutation drawn from a generator seeded with ``seed``, so every call, and every seed of a
+    study's runs, sees the same examples (a training subset uses seed 0).
+
+    >>> subset_indices(10, 3).tolist(), subset_indices(10, 3, seed=1).tolist()
+    ([4, 1, 7], [5, 6, 1])
+    """
+    if not 0 < size <= n:
+        raise ValueError(f"{name} must be in 1..{n}, got {size}")
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:size]
 
 
 @functools.lru_cache(maxsize=4)

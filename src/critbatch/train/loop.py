@@ -122,16 +122,6 @@ class _Counters:
     rows: list = field(default_factory=list)
 
 
-def _subset(images: torch.Tensor, labels: torch.Tensor, size: int | None, name: str):
-    if size is None:
-        return images, labels
-    if not 0 < size <= len(labels):
-        raise ValueError(f"{name} must be in 1..{len(labels)}, got {size}")
-    # Fixed across seeds, so that runs with different seeds see the same data.
-    idx = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))[:size]
-    return images[idx.to(images.device)], labels[idx.to(labels.device)]
-
-
 def _better(metric: str, value: float, than: float) -> bool:
     return value > than if metric.endswith("_acc") else value < than
 
@@ -182,12 +172,13 @@ class _Session:
         dtype = DTYPES[config.dtype]
 
         def load(train: bool) -> datasets.Dataset:
+            name = "train_subset" if train else "test_subset"
             split = datasets.load(config.dataset, train, device=device, normalize=config.normalize,
-                                  root=data_root, mirror=mirror)
+                                  root=data_root, mirror=mirror, subset=getattr(config, name), subset_name=name)
             return split._replace(images=split.images.to(dtype))  # float32: the same tensor, no copy
 
         train_set = load(True)
-        self.images, self.labels = _subset(train_set.images, train_set.labels, config.train_subset, "train_subset")
+        self.images, self.labels = train_set.images, train_set.labels
         torch.manual_seed(config.seed)
         self.model = models.build(config.model, tuple(self.images.shape[1:]), train_set.classes).to(device, dtype)
         self.lr_at = schedules.from_spec(config.lr) if config.lr is not None else None
@@ -205,7 +196,7 @@ class _Session:
                                      steps_per_epoch=self.steps_per_epoch(self.batch_size(first)),
                                      model=self.model)
         self.probe = measurements.Probe(self.model, (self.images, self.labels),
-                                        lambda: _subset(*load(False)[:2], config.test_subset, "test_subset"), eval_batch,
+                                        lambda: load(False)[:2], eval_batch,
                                         augment=config.augment)
 
     @property

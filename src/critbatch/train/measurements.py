@@ -27,6 +27,7 @@ import torch
 from torch.nn import functional as F
 
 from .. import validate
+from ..data import subset_indices
 
 __all__ = ["Probe", "fixed_sample", "full_pass", "known", "measure", "measurement", "sharpness_metric", "trainable"]
 
@@ -91,8 +92,7 @@ def measure(probe: Probe, names: tuple[str, ...]) -> dict:
 def fixed_sample(labels: torch.Tensor, size: int, seed: int) -> torch.Tensor:
     """The indices of ``min(size, n)`` of the ``n`` training examples, drawn without replacement
     by a generator seeded with ``seed``: the same examples at every evaluation of a run."""
-    size = min(size, len(labels))
-    return torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))[:size].to(labels.device)
+    return subset_indices(len(labels), min(size, len(labels)), seed=seed).to(labels.device)
 
 
 def trainable(model: torch.nn.Module) -> list[torch.Tensor]:
