@@ -394,7 +394,7 @@ def setting(scale: str) -> dict:
         scale,
         smoke={"dataset": "fashion-mnist", "model": {"kind": "resnet", "depth": 18, "width": 4}, "train_subset": 256,
                "test_subset": 256,
-               "variants": {"lr0": 0.1, "b0": 32, "epochs": 3, "every": 1, "n": 256}, "lr_epochs": 4, "lr_b": 32,
+               "variants": {"lr0": 0.1, "b0": 32, "epochs": 5, "every": 1, "n": 256}, "lr_epochs": 4, "lr_b": 32,
                "sweep": {"lr": [0.05, 0.5], "batch_sizes": [16, 64], "epochs": 2, "sharpness_steps": 2},
                "seeds": 1, "lr_seeds": 1,
                "noise_sizes": [4, 16, 64], "shape_sizes": [32]},
