@@ -513,18 +513,23 @@ def _largest_layer_kurtosis(table: pd.DataFrame) -> float:
 
 
 def gradient_noise(fig) -> Claims:
-    """F7 (:func:`.trained.gradient_noise`): one run, so one seed."""
-    data, seed = _data(fig), fig.seed
-    norms = fig.norms
-    fitted = norms[(norms.index < fig.n) & (norms.index >= SEEN)]
-    decisions = [claim.decide({seed: _inside(fig.intervals[window])}, mean=_inside(fig.intervals[window]),
-                              setting="one checkpoint, 16 draws per b", data=data)
+    """F7 (:func:`.trained.gradient_noise`): one checkpoint per seed, each decided on its own
+    draws (the tails per b and per layer at the b that every seed measured)."""
+    data, each = _data(fig), fig.by_seed
+
+    def fitted(noise) -> pd.DataFrame:
+        norms = noise.norms
+        return norms[(norms.index < noise.n) & (norms.index >= SEEN)]
+
+    decisions = [claim.decide({seed: _inside(noise.intervals[window]) for seed, noise in each.items()},
+                              setting="one checkpoint per seed, 16 draws per b", data=data)
                  for claim, window in ((SLOPE, "b ≤ n/16"), (SLOPE_SEEN, "8 ≤ b ≤ n/16"))]
-    decisions.append(MODEL.decide({seed: (fitted["model / measured"] - 1).abs().max()}, setting="one checkpoint",
-                                  data=data))
-    decisions += [LIGHT_TAILS.decide({seed: k}, setting=f"b = {b}", data=data) for b, k in fig.kurtosis.items()]
-    decisions += [LAYER_TAILS.decide({seed: _largest_layer_kurtosis(table)}, setting=f"b = {b}", data=data)
-                  for b, table in fig.layers.items()]
+    decisions.append(MODEL.decide({seed: (fitted(noise)["model / measured"] - 1).abs().max()
+                                   for seed, noise in each.items()}, setting="one checkpoint per seed", data=data))
+    decisions += [LIGHT_TAILS.decide({seed: noise.kurtosis[b] for seed, noise in each.items()}, setting=f"b = {b}",
+                                     data=data) for b in fig.kurtosis]
+    decisions += [LAYER_TAILS.decide({seed: _largest_layer_kurtosis(noise.layers[b]) for seed, noise in each.items()},
+                                     setting=f"b = {b}", data=data) for b in fig.layers]
     return Claims.of(decisions)
 
 

@@ -13,7 +13,7 @@ over seeds and per seed; the claims are decided from these by :mod:`.claims`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,8 @@ from . import quoted
 from .study import SUBSTITUTE, VARIANTS, lr_schedule_specs, setting, variant_schedules
 
 __all__ = ["CURVES", "SMOOTHING", "Noise", "Schedules", "Sweep", "SmoothingCheck", "Variants", "figure_configs",
-           "four_variants", "gradient_noise", "lr_schedules", "paper_configs", "sharpness_sweep", "smoothing_check",
+           "checkpoint_noise", "four_variants", "gradient_noise", "lr_schedules", "paper_configs", "sharpness_sweep",
+           "smoothing_check",
            "measured_deltas", "substitute_configs", "trained_on"]
 
 CURVES = ("train_loss", "test_loss", "test_acc")  # besides batch_loss, the paper's training loss (always logged)
@@ -63,11 +64,12 @@ def _figure_configs(s: dict, seed: int) -> dict[str, dict[str, list[TrainConfig]
                eval_every=sweep["epochs"])
         for k in seeds] for eta in sweep["lr"] for b in sweep["batch_sizes"]}
     lr, b = variant_schedules("constant", lr0=v["lr0"], b0=v["b0"], epochs=v["epochs"], every=v["every"])
-    noise = {"constant η and b": [_train(s, lr, b, seed, v["epochs"], eval_every=v["epochs"],
+    noise = {"constant η and b": [_train(s, lr, b, k, v["epochs"], eval_every=v["epochs"],
                                          metrics=(*CURVES, *(noise_norm_metric(n) for n in s["noise_sizes"]),
                                                   *(noise_draw_metrics(n)[0] for n in s["noise_sizes"]),
                                                   *(noise_draw_metrics(n)[1] for n in s["shape_sizes"]),
-                                                  *(m for n in s["shape_sizes"] for m in noise_shape_metric(n))))]}
+                                                  *(m for n in s["shape_sizes"] for m in noise_shape_metric(n))))
+                                  for k in seeds]}
     return {"F4 four variants": variants, "F5 LR schedules": lr_comparison, "F6 (η, b) sweep": delta_sweep,
             "F7 gradient noise": noise}
 
@@ -237,9 +239,10 @@ SEEN = 8
 
 @dataclass(frozen=True)
 class Noise:
-    """F7: the noise norm against b on one checkpoint, and the shape of its components."""
+    """F7: the noise norm against b on one checkpoint, and the shape of its components (the
+    first seed's, drawn; ``by_seed`` holds every seed's, each with the same fields)."""
 
-    runs: dict  # {"constant η and b": [the run]}
+    runs: dict  # {"constant η and b": [the run per seed]}
     norms: pd.DataFrame  # per b: mean ||omega||, sqrt(b) times it, the finite-population model
     slope: float  # fitted log-log slope over b <= n / 16
     slope_seen: float  # the same over SEEN <= b <= n / 16
@@ -253,10 +256,18 @@ class Noise:
     seed: int  # the run's seed
     substitute: str | None
     how: str  # the budget, for the substitute label
+    by_seed: dict = field(default_factory=dict)  # seed -> that seed's checkpoint (a Noise)
 
 
 def gradient_noise(runs: dict, scale: str) -> Noise:
-    r"""F7 at ``scale``: at the end of one constant run, :math:`E\|\nabla f_B - \nabla f\|` for
+    """F7 at ``scale`` (:func:`checkpoint_noise`) on the constant run of every seed (``runs``:
+    ``{"constant η and b": [result per seed]}``): the first seed's, with every seed's in ``by_seed``."""
+    each = {r.config.seed: checkpoint_noise(r, scale) for r in runs["constant η and b"]}
+    return replace(next(iter(each.values())), runs=runs, by_seed=each)
+
+
+def checkpoint_noise(result, scale: str) -> Noise:
+    r"""F7 at ``scale`` on one run: at its end, :math:`E\|\nabla f_B - \nabla f\|` for
     every power-of-two b (16 mini-batches each, eval mode). Mini-batches are drawn without
     replacement from :math:`n` examples, so :math:`E\|\omega\|^2 = \frac{\sigma^2}{b}\frac{n-b}{n-1}`:
     the slope is -1/2 only for b much smaller than n. Fitted: the slope over b <= n/16, and
@@ -264,8 +275,7 @@ def gradient_noise(runs: dict, scale: str) -> Noise:
     (least squares on the logarithms). Every mean is over 16 mini-batches: below b = :data:`SEEN`
     they see fewer than 128 of the n examples, too few where a handful of examples carry the
     gradient (a checkpoint that fits its training set); the slope is also fitted, and C only,
-    from b = :data:`SEEN` on. ``runs``: ``{"constant η and b": [the run]}``."""
-    (result,) = runs["constant η and b"]
+    from b = :data:`SEEN` on."""
     last = result.log.iloc[-1]
     n = result.config.train_subset
     sizes = sorted(int(c.removeprefix("noise_norm_b")) for c in result.log.columns if c.startswith("noise_norm_b"))
@@ -294,8 +304,8 @@ def gradient_noise(runs: dict, scale: str) -> Noise:
               for c in result.log.columns if c.startswith("noise_layer_kurtosis_b")}
     how = (f"one checkpoint after {result.config.epochs:g} epochs, η = {result.log.lr.iloc[-1]:g}, "
            f"b = {int(result.log.batch_size.iloc[-1])}")
-    return Noise(runs, norms, slope, slope_seen, C, shapes, kurtosis, intervals, _windows(small["E‖ω‖"]), layers, n,
-                 result.config.seed, trained_on(scale), how)
+    return Noise({"constant η and b": [result]}, norms, slope, slope_seen, C, shapes, kurtosis, intervals,
+                 _windows(small["E‖ω‖"]), layers, n, result.config.seed, trained_on(scale), how)
 
 
 #: Bootstrap resamples of the slope's interval, and their seed (fixed, so the interval is too).
