@@ -130,7 +130,8 @@ def test_substitute_configs_build_and_have_distinct_keys():
     assert len({config_key(c) for c in flat}) == len(flat)
     assert set(configs) == {"F4 four variants", "F5 LR schedules", "F6 (η, b) sweep", "F7 gradient noise"}
     reduced = trained.substitute_configs("reduced")
-    assert all(len(cs) == 3 for figure in ("F4 four variants", "F6 (η, b) sweep") for cs in reduced[figure].values())
+    assert all(len(cs) == 3 for figure in ("F4 four variants", "F6 (η, b) sweep", "F7 gradient noise")
+               for cs in reduced[figure].values())
     assert all([c.seed for c in cs] == [0, 1, 2] for cs in reduced["F5 LR schedules"].values())
     hybrid = reduced["F4 four variants"]["hybrid"]
     assert (hybrid[0].lr, hybrid[0].batch_size) == study.variant_schedules("hybrid", lr0=0.1, b0=32, epochs=40, every=8)
@@ -308,8 +309,14 @@ def test_noise_claims_fit_a_finite_population_exactly():
     fig = SimpleNamespace(norms=norms, slope=slope, slope_seen=slope, n=n, seed=0, kurtosis={32: 0.2, 512: 12.0},
                           intervals={"b ≤ n/16": (-0.55, -0.45), "8 ≤ b ≤ n/16": (-0.65, -0.5)},
                           layers={32: light, 512: heavy}, substitute="a substitute")
+    fig.by_seed = {0: fig}
     assert [d.verdict for d in claims_of.gradient_noise(fig)] == (
         [REPRODUCED, INCONCLUSIVE, REPRODUCED, REPRODUCED, NOT_REPRODUCED, REPRODUCED, NOT_REPRODUCED])
+    other = SimpleNamespace(**{**vars(fig), "kurtosis": {32: 5.0, 512: 12.0}})  # a second seed, heavy at b = 32
+    two = SimpleNamespace(**{**vars(fig), "by_seed": {0: fig, 1: other}})
+    tails = [d for d in claims_of.gradient_noise(two) if d.claim.name == "F7 light tails"]
+    assert [d.seeds for d in tails] == [{0: 0.2, 1: 5.0}, {0: 12.0, 1: 12.0}]
+    assert [d.verdict for d in tails] == [INCONCLUSIVE, NOT_REPRODUCED]  # the seeds disagree at b = 32
     fig.intervals = {"b ≤ n/16": (-0.75, -0.65), "8 ≤ b ≤ n/16": (math.nan, math.nan)}  # outside; unknown
     assert [v for k, v in _verdicts(claims_of.gradient_noise(fig)).items() if "slope" in k] == [
         NOT_REPRODUCED, INCONCLUSIVE]

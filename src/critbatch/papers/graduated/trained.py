@@ -258,6 +258,20 @@ class Noise:
     how: str  # the budget, for the substitute label
     by_seed: dict = field(default_factory=dict)  # seed -> that seed's checkpoint (a Noise)
 
+    def seed_table(self) -> pd.DataFrame:
+        """Per seed: the slope and its 95 % interval over each window, C, and the excess kurtosis
+        of one ω's components at each b measured."""
+        rows = {}
+        for seed, noise in self.by_seed.items():
+            row = {}
+            for window, slope in (("b ≤ n/16", noise.slope), ("8 ≤ b ≤ n/16", noise.slope_seen)):
+                low, high = noise.intervals[window]
+                row |= {f"slope, {window}": slope, f"95 % interval, {window}": f"[{low:.3f}, {high:.3f}]"}
+            row["C"] = noise.C
+            row |= {f"excess kurtosis, b = {b}": k for b, k in noise.kurtosis.items()}
+            rows[seed] = row
+        return pd.DataFrame(rows).T.rename_axis("seed")
+
 
 def gradient_noise(runs: dict, scale: str) -> Noise:
     """F7 at ``scale`` (:func:`checkpoint_noise`) on the constant run of every seed (``runs``:
