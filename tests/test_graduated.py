@@ -342,6 +342,16 @@ def test_the_noise_slope_interval_widens_with_the_draws_spread_and_every_window_
     assert windows.shape == (4, 4) and windows.count().sum() == 10 and np.allclose(windows.stack().dropna(), -0.5)
 
 
+def test_gaussian_components_pooled_over_draws_of_unequal_scale_have_the_mixtures_kurtosis():
+    from scipy import stats
+    assert trained.pooled_gaussian_kurtosis([2.0] * 16) == pytest.approx(0.0)
+    assert trained.pooled_gaussian_kurtosis([1.0, math.sqrt(3.0)]) == pytest.approx(0.75)  # 3 * 5 / 4 - 3
+    rng = np.random.default_rng(0)
+    norms = rng.uniform(0.5, 2.0, 16)
+    pooled = np.concatenate([s * rng.standard_normal(200_000) for s in norms])
+    assert stats.kurtosis(pooled) == pytest.approx(trained.pooled_gaussian_kurtosis(norms), abs=0.05)
+
+
 def test_explicit_go_counts_a_tie_between_powers_as_no_win_and_decides_per_set_of_starts():
     success = pd.DataFrame({"p = 0.5": [1.0, 0.9], "p = 1": [1.0, 0.8], "p = 2": [1.0, 0.5], "p = 4": [1.0, 0.1],
                             "no smoothing": [0.0, 0.0]}, index=pd.Index([50, 10], name="rounds M"))

@@ -28,8 +28,7 @@ from .study import SUBSTITUTE, VARIANTS, lr_schedule_specs, setting, variant_sch
 
 __all__ = ["CURVES", "SMOOTHING", "Noise", "Schedules", "Sweep", "SmoothingCheck", "Variants", "figure_configs",
            "checkpoint_noise", "four_variants", "gradient_noise", "lr_schedules", "paper_configs", "sharpness_sweep",
-           "smoothing_check",
-           "measured_deltas", "substitute_configs", "trained_on"]
+           "smoothing_check", "measured_deltas", "pooled_gaussian_kurtosis", "substitute_configs", "trained_on"]
 
 CURVES = ("train_loss", "test_loss", "test_acc")  # besides batch_loss, the paper's training loss (always logged)
 #: The smoothing check (beyond the paper), measured along the first seed of each F4 variant.
@@ -252,6 +251,7 @@ class Noise:
     intervals: dict  # "b <= n/16", "8 <= b <= n/16" -> 95 % bootstrap interval of the slope over the draws
     windows: pd.DataFrame  # the slope over every window of at least three sizes (rows: first b, columns: last b)
     layers: dict  # b -> per parameter tensor: its components and the excess kurtosis pooled over the draws
+    pooled_gaussian: dict  # b -> the excess kurtosis Gaussian components would show, pooled over the draws
     n: int
     seed: int  # the run's seed
     substitute: str | None
@@ -269,6 +269,7 @@ class Noise:
                 row |= {f"slope, {window}": slope, f"95 % interval, {window}": f"[{low:.3f}, {high:.3f}]"}
             row["C"] = noise.C
             row |= {f"excess kurtosis, b = {b}": k for b, k in noise.kurtosis.items()}
+            row |= {f"pooled Gaussian's, b = {b}": k for b, k in noise.pooled_gaussian.items()}
             rows[seed] = row
         return pd.DataFrame(rows).T.rename_axis("seed")
 
@@ -285,11 +286,11 @@ def checkpoint_noise(result, scale: str) -> Noise:
     every power-of-two b (16 mini-batches each, eval mode). Mini-batches are drawn without
     replacement from :math:`n` examples, so :math:`E\|\omega\|^2 = \frac{\sigma^2}{b}\frac{n-b}{n-1}`:
     the slope is -1/2 only for b much smaller than n. Fitted: the slope over b <= n/16, and
-    C in :math:`E\|\omega\| \approx \frac{C}{\sqrt b}\sqrt{\frac{n-b}{n-1}}` over every b < n
-    (least squares on the logarithms). Every mean is over 16 mini-batches: below b = :data:`SEEN`
-    they see fewer than 128 of the n examples, too few where a handful of examples carry the
-    gradient (a checkpoint that fits its training set); the slope is also fitted, and C only,
-    from b = :data:`SEEN` on."""
+    C in :math:`E\|\omega\| \approx \frac{C}{\sqrt b}\sqrt{\frac{n-b}{n-1}}` over
+    :data:`SEEN` <= b < n (least squares on the logarithms). Every mean is over 16 mini-batches:
+    below b = :data:`SEEN` they see fewer than 128 of the n examples, too few where a handful of
+    examples carry the gradient (a checkpoint that fits its training set); so the slope is also
+    fitted from b = :data:`SEEN` on, and C only from there."""
     last = result.log.iloc[-1]
     n = result.config.train_subset
     sizes = sorted(int(c.removeprefix("noise_norm_b")) for c in result.log.columns if c.startswith("noise_norm_b"))
@@ -318,8 +319,19 @@ def checkpoint_noise(result, scale: str) -> Noise:
               for c in result.log.columns if c.startswith("noise_layer_kurtosis_b")}
     how = (f"one checkpoint after {result.config.epochs:g} epochs, η = {result.log.lr.iloc[-1]:g}, "
            f"b = {int(result.log.batch_size.iloc[-1])}")
+    pooled = {b: pooled_gaussian_kurtosis(draws[b]) for b in layers if b in draws}
     return Noise({"constant η and b": [result]}, norms, slope, slope_seen, C, shapes, kurtosis, intervals,
-                 _windows(small["E‖ω‖"]), layers, n, result.config.seed, trained_on(scale), how)
+                 _windows(small["E‖ω‖"]), layers, pooled, n, result.config.seed, trained_on(scale), how)
+
+
+def pooled_gaussian_kurtosis(norms) -> float:
+    r"""The excess kurtosis of Gaussian components pooled over draws whose scales differ as the
+    draws' ``norms`` do: a scale mixture, :math:`3\,E[s^4]/E[s^2]^2 - 3` with :math:`s` the norm
+    of each draw (0 when every draw has the same norm). Pooling a tensor's components over the 16
+    draws adds this much excess kurtosis to light tails (the whole ω's norm stands in for each
+    tensor's, whose per-draw norms are not stored)."""
+    s2 = np.asarray(norms, dtype=float) ** 2
+    return float(3 * np.mean(s2**2) / np.mean(s2) ** 2 - 3)
 
 
 #: Bootstrap resamples of the slope's interval, and their seed (fixed, so the interval is too).
