@@ -40,6 +40,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Callable, Iterable
 
 import pandas as pd
@@ -75,8 +76,8 @@ class Planned:
     figure: str
     config: Any
 
-    @property
-    def key(self) -> str:
+    @cached_property
+    def key(self) -> str:  # hashed once: a dry run of every paper asks for it 14,000 times
         return config_key(self.config)
 
 
