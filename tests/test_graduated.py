@@ -182,8 +182,10 @@ def test_the_chapter_lists_every_notebook_and_the_runs_of_each_scale():
     for scale, figures in (("reduced", trained.substitute_configs("reduced")), ("paper", trained.paper_configs())):
         assert keys(CHAPTER["fig4-variants"].configs(scale)) == keys(configs_in(figures["F4 four variants"]))
         assert keys(CHAPTER["fig6-sharpness"].configs(scale)) == keys(configs_in(figures["F6 (η, b) sweep"]))
-        first = keys(cs[0] for cs in figures["F4 four variants"].values())
-        assert keys(CHAPTER["beyond-smoothing"].configs(scale)) == first
+        # the smoothing check is measured along every seed of every F4 variant (three seeds)
+        assert keys(CHAPTER["beyond-smoothing"].configs(scale)) == keys(configs_in(figures["F4 four variants"]))
+        assert all(len(cs) == 3 and all("smoothing_delta" in c.metrics for c in cs)
+                   for cs in figures["F4 four variants"].values())
     assert CHAPTER["fig5-lr-schedules"].configs("paper")[0].dataset == "cifar100"
     assert CHAPTER["theory"].configs("reduced") == [] and CHAPTER["fig1-smoothing"].data.startswith("none:")
 
@@ -370,22 +372,30 @@ def test_explicit_go_counts_a_tie_between_powers_as_no_win_and_decides_per_set_o
     assert _verdicts(claims_of.explicit_go(fig))["F8 falls with p"] == NOT_REPRODUCED
 
 
+def _smoothing_fig(trace: pd.DataFrame) -> SimpleNamespace:
+    return SimpleNamespace(trace=trace, deltas=trained.measured_deltas(trace), substitute="a substitute")
+
+
 def test_the_smoothing_check_is_the_books_question():
-    trace = pd.DataFrame({"variant": ["constant", "constant", "lr", "lr", "lr"], "epoch": [1, 2, 1, 2, 3],
+    trace = pd.DataFrame({"seed": 0, "variant": ["constant", "constant", "lr", "lr", "lr"], "epoch": [1, 2, 1, 2, 3],
                           "lr": [0.1, 0.1, 0.1, 0.05, 0.05], "batch_size": [32, 32, 32, 32, 512],
                           "ratio": [1.0, 1.5, 1.2, 300.0, 1e6], "smoothing_delta": [0.1, 0.2, 0.3, 0.4, 1e-6],
                           "SGD excess": [1.0, 3.0, 2.0, 5.0, 4.0], "smoothing_f": [1.0, 0.5, 0.4, 0.3, 0.2]})
     trace["degenerate"] = trace.batch_size >= 512  # left out of the claims on the trace
     trace = trace[~trace.degenerate | (trace.epoch < 3)].reset_index(drop=True)  # the lr run ends at b = 32
-    fig = SimpleNamespace(trace=trace, deltas=trained.measured_deltas(trace), seed=0, substitute="a substitute")
+    fig = _smoothing_fig(trace)
     claims = claims_of.smoothing_check(fig)
     assert {d.claim.kind for d in claims} == {QUESTION}
     verdicts = [d.verdict for d in claims]
     assert verdicts[:2] == [REPRODUCED, REPRODUCED]
     # the constant run's δ doubles (a factor 2: kept); lr's grows (shrink 0.75) where the schedule halves it
-    assert fig.deltas.loc["lr", "scheduled shrink"] == pytest.approx(2.0)
+    assert fig.deltas.loc[(0, "lr"), "scheduled shrink"] == pytest.approx(2.0)
     assert verdicts[3:] == [REPRODUCED, NOT_REPRODUCED]
     with_degenerate = pd.concat([trace, trace.iloc[[-1]].assign(batch_size=512, degenerate=True, ratio=1e9)])
-    fig = SimpleNamespace(trace=with_degenerate, deltas=trained.measured_deltas(with_degenerate), seed=0,
-                          substitute="a substitute")
-    assert claims_of.smoothing_check(fig).decisions[0].mean == pytest.approx(1.35)  # the 1e9 is left out
+    assert claims_of.smoothing_check(_smoothing_fig(with_degenerate)).decisions[0].mean == pytest.approx(1.35)
+    # a second seed decided on its own checkpoints: where it disagrees, the claim is not reproduced on every seed
+    second = trace.assign(seed=1, **{"SGD excess": trace["SGD excess"][::-1].to_numpy()})
+    both = claims_of.smoothing_check(_smoothing_fig(pd.concat([trace, second], ignore_index=True)))
+    order = both.decisions[1]
+    assert set(order.seeds) == {0, 1} and order.seeds[0] > 0 > order.seeds[1]
+    assert order.verdict != REPRODUCED and both.decisions[0].verdict == REPRODUCED

@@ -559,23 +559,29 @@ DELTA_SCHEDULED = Claim(
 
 
 def smoothing_check(fig) -> Claims:
-    """Beyond the paper (:func:`.trained.smoothing_check`): the first seed's F4 runs, the
-    degenerate checkpoints (the mini-batch is the whole fixed sample, so ω = 0 by construction)
-    left out; and the measured δ of each variant against its schedule."""
-    trace, data = fig.trace[~fig.trace.degenerate], _data(fig)
-    setting = f"4 variants, {len(trace)} checkpoints ({int(fig.trace.degenerate.sum())} degenerate left out)"
+    """Beyond the paper (:func:`.trained.smoothing_check`): every seed's F4 runs, decided on each
+    seed's own checkpoints, the degenerate ones (the mini-batch is the whole fixed sample, so ω = 0
+    by construction) left out; and the measured δ of each variant against its schedule."""
+    kept, data = fig.trace[~fig.trace.degenerate], _data(fig)
+    seeds = dict(list(kept.groupby("seed", sort=False)))
+    setting = (f"4 variants, {len(kept) // len(seeds)} checkpoints per seed "
+               f"({int(fig.trace.degenerate.sum()) // len(seeds)} degenerate left out)")
     decisions = [
-        SMOOTHING_RATIO.decide({fig.seed: trace["ratio"].median()}, setting=setting, data=data),
-        SMOOTHING_ORDER.decide({fig.seed: trace["smoothing_delta"].corr(trace["SGD excess"], method="spearman")},
-                               setting=setting, data=data),
-        SMOOTHING_ORDER_AT_LOSS.decide({fig.seed: partial_spearman(trace["smoothing_delta"], trace["SGD excess"],
-                                                                   trace["smoothing_f"])}, setting=setting, data=data),
+        SMOOTHING_RATIO.decide({s: t["ratio"].median() for s, t in seeds.items()}, setting=setting, data=data),
+        SMOOTHING_ORDER.decide({s: t["smoothing_delta"].corr(t["SGD excess"], method="spearman")
+                                for s, t in seeds.items()}, setting=setting, data=data),
+        SMOOTHING_ORDER_AT_LOSS.decide({s: partial_spearman(t["smoothing_delta"], t["SGD excess"], t["smoothing_f"])
+                                        for s, t in seeds.items()}, setting=setting, data=data),
     ]
     deltas = fig.deltas
-    decisions.append(DELTA_KEPT.decide({fig.seed: abs(np.log2(float(deltas.loc["constant", "measured shrink"])))},
-                                       setting="constant", data=data))
-    for variant, row in deltas.drop("constant").iterrows():
-        decisions.append(DELTA_SCHEDULED.decide({fig.seed: abs(np.log2(float(row["measured / scheduled"])))},
+
+    def log2_by_seed(variant: str, column: str) -> dict:
+        return {s: abs(np.log2(float(deltas.loc[(s, variant), column]))) for s in deltas.index.unique("seed")}
+
+    decisions.append(DELTA_KEPT.decide(log2_by_seed("constant", "measured shrink"), setting="constant", data=data))
+    for variant in deltas.index.unique("variant").drop("constant"):
+        degenerate = deltas.xs(variant, level="variant")["last degenerate"].any()
+        decisions.append(DELTA_SCHEDULED.decide(log2_by_seed(variant, "measured / scheduled"),
                                                 setting=variant + (" (last checkpoint degenerate)"
-                                                                   if row["last degenerate"] else ""), data=data))
+                                                                   if degenerate else ""), data=data))
     return Claims.of(decisions)

@@ -106,33 +106,43 @@ def noise_shape(ax: Axes, noise, b: int) -> None:
 
 def smoothing_trace(axes, check) -> None:
     """Beyond the paper: (a) SGD's excess loss over the gradient step and the δ-smoothing's, per
-    epoch, for each variant (an excess below the float32 resolution of the loss is drawn at the resolution);
-    (b) SGD's excess against the predicted δ."""
+    epoch, for each variant on the first seed (an excess below the float32 resolution of the loss
+    is drawn at the resolution); (b) SGD's excess against the predicted δ, every seed (one marker each)."""
     ax_epoch, ax_delta = axes
     for i, (variant, trace) in enumerate(check.trace.groupby("variant", sort=False)):
-        sgd = np.maximum(trace["SGD excess"], trace["resolution"])
-        ax_epoch.plot(trace.epoch, sgd, color=f"C{i}", label=f"{variant}: SGD step")
-        ax_epoch.plot(trace.epoch, np.maximum(trace["smoothing excess"].abs(), trace["resolution"]), ":",
+        first = trace[trace.seed == check.seeds[0]]
+        ax_epoch.plot(first.epoch, np.maximum(first["SGD excess"], first["resolution"]), color=f"C{i}",
+                      label=f"{variant}: SGD step")
+        ax_epoch.plot(first.epoch, np.maximum(first["smoothing excess"].abs(), first["resolution"]), ":",
                       color=f"C{i}", label=f"{variant}: |f̂_δ excess|")
-        ax_delta.scatter(trace.smoothing_delta, sgd, s=12, color=f"C{i}",
-                         label=variant)
-    ax_epoch.set(yscale="log", xlabel="epochs", ylabel="loss above the gradient step f(θ − η∇f)")
+        for seed, marker in zip(check.seeds, "os^Dv"):
+            of_seed = trace[trace.seed == seed]
+            ax_delta.scatter(of_seed.smoothing_delta, np.maximum(of_seed["SGD excess"], of_seed["resolution"]),
+                             s=12, color=f"C{i}", marker=marker, label=f"{variant}, seed {seed}")
+    ax_epoch.set(yscale="log", xlabel="epochs", ylabel="loss above the gradient step f(θ − η∇f)",
+                 title=f"seed {check.seeds[0]}")
     ax_epoch.legend(fontsize="x-small", ncol=4, loc="upper center", bbox_to_anchor=(1.1, -0.18))
-    ax_delta.set(xscale="log", yscale="log", xlabel="predicted δ = η E‖ω_B‖", ylabel="SGD step's excess loss")
-    ax_delta.legend(fontsize="x-small")
+    ax_delta.set(xscale="log", yscale="log", xlabel="predicted δ = η E‖ω_B‖", ylabel="SGD step's excess loss",
+                 title="every seed")
+    ax_delta.legend(fontsize="xx-small", ncol=len(check.seeds))
 
 
 def measured_delta(ax: Axes, check) -> None:
-    """Beyond the paper: the measured δ = η E‖ω_B‖ per epoch for each F4 variant (solid), against
-    the schedule's δ with one C, η/√b scaled to the first checkpoint (dashed); degenerate
-    checkpoints (the mini-batch is the whole fixed sample) are drawn as crosses."""
+    """Beyond the paper: the measured δ = η E‖ω_B‖ per epoch for each F4 variant and seed (solid,
+    thinner after the first seed), against the schedule's δ with one C, η/√b scaled to the first
+    seed's first checkpoint (dashed); degenerate checkpoints (the mini-batch is the whole fixed
+    sample) are drawn as crosses."""
     for i, (variant, trace) in enumerate(check.trace.groupby("variant", sort=False)):
-        scheduled = trace.lr / np.sqrt(trace.batch_size)
-        scheduled = scheduled / scheduled.iloc[0] * trace.smoothing_delta.iloc[0]
-        kept = trace[~trace.degenerate]
-        ax.plot(kept.epoch, kept.smoothing_delta, color=f"C{i}", label=f"{variant}: measured")
-        ax.plot(trace.epoch, scheduled, "--", color=f"C{i}", linewidth=1, label=f"{variant}: schedule, one C")
-        gone = trace[trace.degenerate]
-        ax.plot(gone.epoch, gone.smoothing_delta, "x", color=f"C{i}", markersize=4)
+        for seed in check.seeds:
+            of_seed = trace[trace.seed == seed]
+            kept, gone = of_seed[~of_seed.degenerate], of_seed[of_seed.degenerate]
+            first = seed == check.seeds[0]
+            ax.plot(kept.epoch, kept.smoothing_delta, color=f"C{i}", linewidth=1.5 if first else 0.7,
+                    label=f"{variant}: measured" if first else None)
+            ax.plot(gone.epoch, gone.smoothing_delta, "x", color=f"C{i}", markersize=4)
+        first = trace[trace.seed == check.seeds[0]]
+        scheduled = first.lr / np.sqrt(first.batch_size)
+        ax.plot(first.epoch, scheduled / scheduled.iloc[0] * first.smoothing_delta.iloc[0], "--", color=f"C{i}",
+                linewidth=1, label=f"{variant}: schedule, one C")
     ax.set(yscale="log", xlabel="epochs", ylabel="δ = η E‖ω_B‖")
     ax.legend(fontsize="x-small", ncol=2)

@@ -31,7 +31,7 @@ __all__ = ["CURVES", "SMOOTHING", "Noise", "Schedules", "Sweep", "SmoothingCheck
            "smoothing_check", "measured_deltas", "pooled_gaussian_kurtosis", "substitute_configs", "trained_on"]
 
 CURVES = ("train_loss", "test_loss", "test_acc")  # besides batch_loss, the paper's training loss (always logged)
-#: The smoothing check (beyond the paper), measured along the first seed of each F4 variant.
+#: The smoothing check (beyond the paper), measured along every seed of each F4 variant.
 SMOOTHING = ("smoothing_f", "smoothing_gd", "smoothing_sgd", "smoothing_ball", "smoothing_delta")
 
 
@@ -51,7 +51,7 @@ def _figure_configs(s: dict, seed: int) -> dict[str, dict[str, list[TrainConfig]
     v = s["variants"]
     variants = {name: [_train(s, *variant_schedules(name, lr0=v["lr0"], b0=v["b0"], epochs=v["epochs"],
                                                     every=v["every"]), k, v["epochs"],
-                              metrics=CURVES + (SMOOTHING if k == seed else ())) for k in seeds]
+                              metrics=CURVES + SMOOTHING) for k in seeds]
                 for name in VARIANTS}
     constant_b = {"kind": "constant", "value": s["lr_b"]}
     lr_comparison = {name: [_train(s, spec, constant_b, k, s["lr_epochs"]) for k in lr_seeds]
@@ -380,21 +380,21 @@ RESOLUTION = 1e-6
 
 @dataclass(frozen=True)
 class SmoothingCheck:
-    """The smoothing claim measured along the first seed of each F4 variant."""
+    """The smoothing claim measured along every seed of each F4 variant."""
 
-    runs: dict  # per variant, [the run of the first seed]
-    trace: pd.DataFrame  # per variant and evaluation: epoch, eta, b, delta, and the losses; "degenerate" rows
-    summary: pd.DataFrame  # per variant: medians of the excesses and of their ratio (degenerate rows left out)
-    deltas: pd.DataFrame  # per variant: measured delta = eta E||omega|| first and last, against the schedule's
-    seed: int  # the runs' seed
+    runs: dict  # per variant, [the run of each seed]
+    trace: pd.DataFrame  # per seed, variant and evaluation: epoch, eta, b, delta, the losses; "degenerate" rows
+    summary: pd.DataFrame  # per seed and variant: medians of the excesses and of their ratio (degenerate rows left out)
+    deltas: pd.DataFrame  # per seed and variant: measured delta = eta E||omega|| first and last, against the schedule's
+    seeds: list  # the runs' seeds, the first one drawn as lines in the figure
     substitute: str | None
     how: str  # the budget, for the substitute label
 
 
 def smoothing_check(runs: dict, scale: str) -> SmoothingCheck:
-    r"""Beyond the paper, along the first seed's F4 runs (``runs``: ``{variant: [that run]}``): after each epoch, the loss one SGD step
-    leads to, against the Monte-Carlo :math:`\hat f_\delta` at the predicted
-    :math:`\delta = \eta C/\sqrt b` (the ``smoothing_*`` measurements of
+    r"""Beyond the paper, along every seed's F4 runs (``runs``: ``{variant: [run per seed]}``):
+    after each epoch, the loss one SGD step leads to, against the Monte-Carlo :math:`\hat f_\delta`
+    at the predicted :math:`\delta = \eta C/\sqrt b` (the ``smoothing_*`` measurements of
     :func:`critbatch.train.measurements.smoothing`). Both are compared through their excess over
     the plain gradient step, :math:`f(\theta - \eta\nabla f)`: SGD's excess comes from its noise
     :math:`\eta\omega_B`, the smoothing's from a uniform vector of the same mean length. Where the
@@ -402,10 +402,11 @@ def smoothing_check(runs: dict, scale: str) -> SmoothingCheck:
     that resolution instead, so it is a lower bound."""
     frames = []
     for variant, results in runs.items():
-        log = results[0].log
-        frame = log[["epoch", "step", "lr", "batch_size", *SMOOTHING]].copy()
-        frame.insert(0, "variant", variant)
-        frames.append(frame)
+        for result in results:
+            frame = result.log[["epoch", "step", "lr", "batch_size", *SMOOTHING]].copy()
+            frame.insert(0, "variant", variant)
+            frame.insert(0, "seed", result.config.seed)
+            frames.append(frame)
     trace = pd.concat(frames, ignore_index=True)
     trace = trace[trace.step > 0].reset_index(drop=True)  # at initialisation the network has not been trained
     trace["degenerate"] = trace.batch_size >= SMOOTHING_SIZE  # B is the whole sample: omega = 0 by construction
@@ -414,28 +415,28 @@ def smoothing_check(runs: dict, scale: str) -> SmoothingCheck:
     trace["resolution"] = RESOLUTION * trace.smoothing_gd.abs()
     trace["below resolution"] = trace["smoothing excess"].abs() < trace["resolution"]
     trace["ratio"] = trace["SGD excess"] / np.maximum(trace["smoothing excess"].abs(), trace["resolution"])
-    summary = trace[~trace.degenerate].groupby("variant", sort=False).agg(**{
+    summary = trace[~trace.degenerate].groupby(["seed", "variant"], sort=False).agg(**{
         "median δ": ("smoothing_delta", "median"), "median SGD excess": ("SGD excess", "median"),
         "median |smoothing excess|": ("smoothing excess", lambda e: e.abs().median()),
         "smoothing excess below resolution": ("below resolution", "mean"),
         "median ratio (at least)": ("ratio", "median")})
-    how = f"first seed of each F4 variant, {SMOOTHING_SIZE} fixed images"
-    seed = next(iter(runs.values()))[0].config.seed
-    return SmoothingCheck(runs, trace, summary, measured_deltas(trace), seed, trained_on(scale), how)
+    seeds = list(trace.seed.unique())
+    how = f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''} of each F4 variant, {SMOOTHING_SIZE} fixed images"
+    return SmoothingCheck(runs, trace, summary, measured_deltas(trace), seeds, trained_on(scale), how)
 
 
 def measured_deltas(trace: pd.DataFrame) -> pd.DataFrame:
-    r"""Per variant, the measured :math:`\delta = \eta\,E\|\omega_B\|` (``smoothing_delta``) at the
-    first and the last checkpoint of ``trace`` (:func:`smoothing_check`), its shrink factor, and
-    the factor the schedule gives with one :math:`C`, :math:`(\eta_0/\sqrt{b_0}) / (\eta/\sqrt b)`:
+    r"""Per seed and variant, the measured :math:`\delta = \eta\,E\|\omega_B\|` (``smoothing_delta``)
+    at the first and the last checkpoint of ``trace`` (:func:`smoothing_check`), its shrink factor,
+    and the factor the schedule gives with one :math:`C`, :math:`(\eta_0/\sqrt{b_0}) / (\eta/\sqrt b)`:
     the two agree only if :math:`C = \sqrt b\,E\|\omega\|` stays constant along the run."""
     rows = {}
-    for variant, t in trace.groupby("variant", sort=False):
+    for (seed, variant), t in trace.groupby(["seed", "variant"], sort=False):
         first, last = t.iloc[0], t.iloc[-1]
         scheduled = (first.lr / math.sqrt(first.batch_size)) / (last.lr / math.sqrt(last.batch_size))
         measured = first.smoothing_delta / last.smoothing_delta
-        rows[variant] = {"first epoch": first.epoch, "last epoch": last.epoch, "δ first": first.smoothing_delta,
-                         "δ last": last.smoothing_delta, "measured shrink": measured, "scheduled shrink": scheduled,
-                         "measured / scheduled": measured / scheduled, "last b": int(last.batch_size),
-                         "last degenerate": bool(last.degenerate)}
-    return pd.DataFrame(rows).T
+        rows[seed, variant] = {"first epoch": first.epoch, "last epoch": last.epoch, "δ first": first.smoothing_delta,
+                               "δ last": last.smoothing_delta, "measured shrink": measured,
+                               "scheduled shrink": scheduled, "measured / scheduled": measured / scheduled,
+                               "last b": int(last.batch_size), "last degenerate": bool(last.degenerate)}
+    return pd.DataFrame(rows).T.rename_axis(["seed", "variant"])
