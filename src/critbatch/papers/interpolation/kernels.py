@@ -8,7 +8,8 @@ Conventions of the authors' EigenPro code (and of Ma et al.'s experiments):
 
 so :math:`k(x, x) = 1` and :math:`\beta = 1` for both. (Not scikit-learn's
 :math:`\gamma = 1/(2\sigma^2)` convention.) Squared distances are computed as
-:math:`\|x\|^2 + \|z\|^2 - 2x^Tz`, clamped at 0, with an exact zero diagonal when ``z`` is ``x``.
+:math:`\|x\|^2 + \|z\|^2 - 2x^Tz`, clamped at 0, with an exact zero diagonal when ``z`` is ``x``;
+near-duplicate pairs, where that expansion is mostly rounding, from their difference (:data:`CANCELLATION`).
 
 >>> import torch
 >>> x = torch.tensor([[0.0, 0.0], [3.0, 4.0]])
@@ -25,9 +26,18 @@ __all__ = ["KERNELS", "kernel_matrix", "top_eigenvalues"]
 KERNELS = ("gaussian", "laplace")
 
 
+#: Below this fraction of :math:`\|x\|^2 + \|z\|^2`, a squared distance from the expansion is mostly
+#: its rounding (float32: a self-distance of 1e-7 instead of 0 on one CPU, which the Laplace kernel's
+#: square root makes an error of 3e-4): such pairs are recomputed from their difference.
+CANCELLATION = 1e-4
+
+
 def _block(kind: str, x: torch.Tensor, z: torch.Tensor, bandwidth: float, diagonal_from: int | None):
-    sq = (x * x).sum(1, keepdim=True) + (z * z).sum(1) - 2 * x @ z.T
+    norms = (x * x).sum(1, keepdim=True) + (z * z).sum(1)
+    sq = norms - 2 * x @ z.T
     sq.clamp_(min=0)
+    rows, columns = (sq < CANCELLATION * norms).nonzero(as_tuple=True)  # near-duplicates only
+    sq[rows, columns] = (x[rows] - z[columns]).pow(2).sum(1)
     if diagonal_from is not None:  # rows x are rows diagonal_from.. of z: their self-distance is 0
         rows = torch.arange(len(x), device=x.device)
         sq[rows, rows + diagonal_from] = 0
