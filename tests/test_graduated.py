@@ -392,6 +392,7 @@ def test_the_smoothing_check_is_the_books_question():
     assert fig.deltas.loc[(0, "lr"), "scheduled shrink"] == pytest.approx(2.0)
     assert verdicts[3:] == [REPRODUCED, NOT_REPRODUCED]
     with_degenerate = pd.concat([trace, trace.iloc[[-1]].assign(batch_size=512, degenerate=True, ratio=1e9)])
+    # the degenerate checkpoint's ratio of 1e9 is left out
     assert claims_of.smoothing_check(_smoothing_fig(with_degenerate)).decisions[0].mean == pytest.approx(1.35)
     # a second seed decided on its own checkpoints: where it disagrees, the claim is not reproduced on every seed
     second = trace.assign(seed=1, **{"SGD excess": trace["SGD excess"][::-1].to_numpy()})

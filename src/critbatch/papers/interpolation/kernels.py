@@ -8,8 +8,8 @@ Conventions of the authors' EigenPro code (and of Ma et al.'s experiments):
 
 so :math:`k(x, x) = 1` and :math:`\beta = 1` for both. (Not scikit-learn's
 :math:`\gamma = 1/(2\sigma^2)` convention.) Squared distances are computed as
-:math:`\|x\|^2 + \|z\|^2 - 2x^Tz`, clamped at 0, with an exact zero diagonal when ``z`` is ``x``;
-near-duplicate pairs, where that expansion is mostly rounding, from their difference (:data:`CANCELLATION`).
+:math:`\|x\|^2 + \|z\|^2 - 2x^Tz`, clamped at 0; near-duplicate pairs, where that expansion is mostly
+rounding, from their difference (:data:`CANCELLATION`), so a point's distance to itself is exactly 0.
 
 >>> import torch
 >>> x = torch.tensor([[0.0, 0.0], [3.0, 4.0]])
@@ -32,15 +32,12 @@ KERNELS = ("gaussian", "laplace")
 CANCELLATION = 1e-4
 
 
-def _block(kind: str, x: torch.Tensor, z: torch.Tensor, bandwidth: float, diagonal_from: int | None):
+def _block(kind: str, x: torch.Tensor, z: torch.Tensor, bandwidth: float):
     norms = (x * x).sum(1, keepdim=True) + (z * z).sum(1)
     sq = norms - 2 * x @ z.T
     sq.clamp_(min=0)
-    rows, columns = (sq < CANCELLATION * norms).nonzero(as_tuple=True)  # near-duplicates only
+    rows, columns = (sq < norms.mul_(CANCELLATION)).nonzero(as_tuple=True)  # near-duplicates (and x_i with itself)
     sq[rows, columns] = (x[rows] - z[columns]).pow(2).sum(1)
-    if diagonal_from is not None:  # rows x are rows diagonal_from.. of z: their self-distance is 0
-        rows = torch.arange(len(x), device=x.device)
-        sq[rows, rows + diagonal_from] = 0
     if kind == "gaussian":
         return sq.mul_(-1 / (2 * bandwidth**2)).exp_()
     return sq.sqrt_().mul_(-1 / bandwidth).exp_()
@@ -55,12 +52,11 @@ def kernel_matrix(
         raise ValueError(f"unknown kernel {kind!r}; known: {', '.join(KERNELS)}")
     if not bandwidth > 0:
         raise ValueError(f"bandwidth must be positive, got {bandwidth!r}")
-    symmetric = z is None
-    z = x if symmetric else z
+    z = x if z is None else z
     out = torch.empty(len(x), len(z), dtype=x.dtype, device=x.device)
     for start in range(0, len(x), chunk):
         block = x[start : start + chunk]
-        out[start : start + len(block)] = _block(kind, block, z, bandwidth, start if symmetric else None)
+        out[start : start + len(block)] = _block(kind, block, z, bandwidth)
     return out
 
 
