@@ -30,8 +30,11 @@ setup: $(STAMP) $(MATHJAX)
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --no-compile -r requirements.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --no-compile --no-deps --no-build-isolation -e .
+	@# Byte-compiled on every core (pip compiles on one); a file that does not compile (a template or test
+	@# data inside a package) is skipped, as pip skips it.
+	$(BIN)/python -m compileall -qq -j 0 $(VENV)/lib || true
 	touch $@
 
 $(MATHJAX):
