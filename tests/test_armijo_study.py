@@ -90,7 +90,7 @@ def test_every_notebook_is_a_figure_and_the_runs_are_todays():
     for name in ("mnist-steps-sfo", "mnist-evaluations", "mnist-two-targets"):
         assert CHAPTER[name].configs("reduced") == mnist and CHAPTER[name].at_paper_scale("reduced")
     cifar = CHAPTER["cifar-steps-sfo"]
-    assert len(cifar.configs("reduced")) == 6 * 9 * 2 and len(cifar.configs("paper")) == 2 * 6 * 9 * 3
+    assert len(cifar.configs("reduced")) == 6 * 9 * 3 and len(cifar.configs("paper")) == 2 * 6 * 9 * 3
     # traces: c = 0.05 is the curves' Armijo run; to the target: five c on three seeds
     assert len(CHAPTER["cifar-step-sizes-curves"].configs("reduced")) == 5 + 5 + 5 * 3
     assert len(CHAPTER["open-questions"].configs("reduced")) == 4 * 5 + 2 * 3  # round-off: two b, two precisions, five seeds; trial statistics: two arms, three seeds
