@@ -164,7 +164,7 @@ def reach_step_size_runs(scale: str, seed: int = 0, setting: str = "mnist") -> d
     """{c: runs over seeds}: SGD+Armijo with each Armijo constant of :func:`step_size_runs` at its
     batch size, stopping at the target as the sweep does (:func:`sweep_runs`: checked every
     quarter epoch on MNIST, every half epoch on the conv nets; c = 0.05 is the sweep's run). On
-    the conv nets three seeds (one at smoke scale), where the reduced sweep has two."""
+    the conv nets three seeds (one at smoke scale), as the reduced sweep has."""
     settings = _setting(setting, scale)
     if setting != "mnist":
         settings = {**settings, "seeds": scales.pick(scale, smoke=1, reduced=3, paper=3)}
