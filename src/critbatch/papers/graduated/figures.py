@@ -136,9 +136,9 @@ def measured_delta(ax: Axes, check) -> None:
         for seed in check.seeds:
             of_seed = trace[trace.seed == seed]
             kept, gone = of_seed[~of_seed.degenerate], of_seed[of_seed.degenerate]
-            first = seed == check.seeds[0]
-            ax.plot(kept.epoch, kept.smoothing_delta, color=f"C{i}", linewidth=1.5 if first else 0.7,
-                    label=f"{variant}: measured" if first else None)
+            is_first = seed == check.seeds[0]
+            ax.plot(kept.epoch, kept.smoothing_delta, color=f"C{i}", linewidth=1.5 if is_first else 0.7,
+                    label=f"{variant}: measured" if is_first else None)
             ax.plot(gone.epoch, gone.smoothing_delta, "x", color=f"C{i}", markersize=4)
         first = trace[trace.seed == check.seeds[0]]
         scheduled = first.lr / np.sqrt(first.batch_size)
