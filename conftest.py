@@ -3,7 +3,8 @@ re-executed against the stored results, and a missing result is an error naming 
 a silent training. Tests that train on purpose say so with their own store or environment.
 
 `make test` spreads the tests over every core (pytest-xdist, ``-n auto --dist loadgroup``) one
-by one, except for the groups below, each run in order on one worker."""
+by one, except for the groups below, each run in order on one worker; the tests marked ``slow``
+(those that train) start first, so that no worker is left with a long one at the end."""
 
 import os
 
@@ -36,6 +37,13 @@ def pytest_xdist_make_scheduler(config, log):
             return work_unit(nodeid)
 
     return ByWorkUnit(config, log)
+
+
+def pytest_collection_modifyitems(items):
+    """The ``slow`` tests first (a stable sort: each group keeps its order). xdist hands out the
+    work units in this order, one at a time to whichever worker is free."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
 
 def pytest_ignore_collect(collection_path, config):
     """Hidden files are never collected: ``.NAME.PID.part.ipynb`` is what a killed notebook

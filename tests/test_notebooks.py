@@ -69,6 +69,7 @@ def smoke_results(tmp_path_factory) -> Path:
     return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "smoke-results"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_runs_at_smoke_scale(path, tmp_path, smoke_results, monkeypatch):
     monkeypatch.setenv("CRITBATCH_RESULTS", str(smoke_results))

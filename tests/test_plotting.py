@@ -1,4 +1,8 @@
-"""critbatch.plotting: runs a figure would leave out are marked, with a legend note."""
+"""critbatch.plotting: the house style is seaborn's theme; runs a figure would leave out are marked,
+with a legend note."""
+
+import subprocess
+import sys
 
 import matplotlib
 
@@ -9,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from critbatch.plotting import band, legend_with_notes, mark_early_ends, mark_unfinished
+from critbatch.plotting import band, legend_with_notes, mark_early_ends, mark_unfinished, use_house_style
 from critbatch.store import Result
 
 
@@ -18,6 +22,39 @@ def ax():
     fig, ax = plt.subplots()
     yield ax
     plt.close(fig)
+
+
+def styled(apply) -> tuple[dict, dict]:
+    """The rcParams and one-letter colours after ``apply()`` from matplotlib's defaults, colours as RGB."""
+    with matplotlib.rc_context():
+        plt.rcdefaults()
+        codes = dict(matplotlib.colors.colorConverter.colors)
+        try:
+            apply()
+            rc = dict(matplotlib.rcParams)
+            rc["axes.prop_cycle"] = [matplotlib.colors.to_rgb(c) for c in rc["axes.prop_cycle"].by_key()["color"]]
+            return rc, {c: matplotlib.colors.to_rgb(matplotlib.colors.colorConverter.colors[c]) for c in "bgrmyck"}
+        finally:
+            matplotlib.colors.colorConverter.colors.clear()
+            matplotlib.colors.colorConverter.colors.update(codes)
+
+
+def test_the_house_style_is_seaborns_theme_without_importing_seaborn():
+    import seaborn as sns
+
+    ours, our_codes = styled(use_house_style)
+    theirs, their_codes = styled(lambda: (sns.set_theme(context="notebook", style="whitegrid", palette="colorblind"),
+                                          plt.rcParams.update({k: ours[k] for k in HOUSE_EXTRAS})))
+    differ = {k for k in ours if ours[k] != theirs[k]}
+    assert differ == {"image.cmap"}, differ  # seaborn's "rocket" colormap; no figure draws an image
+    assert our_codes == their_codes
+    code = "import critbatch.plotting, sys; print('seaborn' in sys.modules, 'scipy' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split() == [
+        "False", "False"]
+
+
+#: What the house style sets on top of seaborn's theme.
+HOUSE_EXTRAS = ("figure.figsize", "figure.dpi", "savefig.dpi", "axes.titlesize", "legend.fontsize", "legend.frameon")
 
 
 def legend_texts(legend) -> list[str]:

@@ -43,6 +43,7 @@ def trained_again(stored: Result, monkeypatch, config=None) -> Result:
     return Result(config_key(config), config, log, summary, stored.paper)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", RUNS)
 def test_a_run_trained_here_and_in_a_fresh_process_gives_the_same_bits(engine, tmp_path, monkeypatch):
     monkeypatch.setenv("CRITBATCH_CHECKPOINTS", str(tmp_path / "checkpoints"))
@@ -55,6 +56,7 @@ def test_a_run_trained_here_and_in_a_fresh_process_gives_the_same_bits(engine, t
     assert list(here.log.columns) == list(stored.log.columns)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["TrainConfig", "KernelRun", "VarianceRun"])
 def test_a_stored_run_made_on_this_cpu_model_trained_again_gives_the_same_bits(engine, tmp_path, monkeypatch):
     monkeypatch.setenv("CRITBATCH_CHECKPOINTS", str(tmp_path))

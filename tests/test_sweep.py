@@ -16,6 +16,8 @@ from critbatch.store import Store
 
 from crash_once import CrashOnce
 
+pytestmark = pytest.mark.slow  # trains; one work unit (conftest.SHARED_FIXTURES)
+
 ROOT = project_root()
 TIMINGS = ("seconds", "measure_seconds", "code_version")
 
