@@ -6,7 +6,7 @@
 #                    on every core; SCALE=smoke|reduced|paper, ENGINE=ray ADDRESS=... for a cluster),
 #                    then `make notebooks`
 #   make smoke       execute every notebook at the smoke scale into build/smoke
-#   make benchmark   measure every speed ratio on this machine's CPU into data/benchmarks/speed-cpu.json
+#   make benchmark   measure every speed ratio on this machine's CPU into data/benchmarks/speed-cpu-<CPU>.json
 #                    (about 8 minutes; run it on an otherwise idle machine)
 #   make constraints re-pin constraints.txt from the current .venv
 #   make clean       remove build outputs (keeps .venv and downloaded data)
@@ -68,7 +68,7 @@ smoke: setup
 		--out build/smoke -p scale smoke
 
 benchmark: setup
-	$(BIN)/python benchmarks/speed.py --out data/benchmarks/speed-cpu.json
+	$(BIN)/python benchmarks/speed.py --out data/benchmarks/
 
 constraints: setup
 	( sed -n '1,2p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable ) > constraints.new

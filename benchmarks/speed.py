@@ -1,13 +1,14 @@
 """Speed of critbatch on this machine: every ratio of the book's speed appendix, measured side by
-side in one run of this script, written to one file per device.
+side in one run of this script, written to one file per machine (device and CPU model).
 
-    python benchmarks/speed.py --out data/benchmarks/speed-cpu.json     # what `make benchmark` runs
+    python benchmarks/speed.py --out data/benchmarks/                   # what `make benchmark` runs:
+                                                                         # speed-cpu-<CPU model>.json
     python benchmarks/speed.py --quick --out /tmp/speed.json             # tiny settings: checks the script
-    python benchmarks/speed.py --reuse data/benchmarks/speed-cpu.json --out data/benchmarks/speed-cpu.json
+    python benchmarks/speed.py --reuse data/benchmarks/speed-cpu-amd-epyc.json --out data/benchmarks/speed-cpu-amd-epyc.json
                                                                          # re-derive the totals only
-    python benchmarks/speed.py --only conv --out data/benchmarks/speed-cpu.json
+    python benchmarks/speed.py --only conv --out data/benchmarks/
                                                                          # measure one section again
-    python benchmarks/speed.py --only regenerate --out data/benchmarks/speed-cpu.json
+    python benchmarks/speed.py --only regenerate --out data/benchmarks/
                                                                          # one figure from an empty store
 
 Sections (each a function below, each timing its candidates interleaved, best of ``repeats``):
@@ -57,6 +58,7 @@ import math
 import multiprocessing
 import os
 import platform
+import re
 import shutil
 import statistics
 import tempfile
@@ -68,7 +70,7 @@ import torch
 import torchvision
 from torch.nn import functional as F
 
-from critbatch import data, models, optim as optimizers
+from critbatch import data, devices, models, optim as optimizers
 from critbatch.runs import onednn, onednn_wanted, pinned_threads
 
 MLP = {"kind": "mlp", "hidden": [512, 256]}
@@ -799,15 +801,20 @@ def timed_section(function: Callable[[], dict]) -> dict:
 
 
 def machine() -> dict:
-    cpu = platform.processor() or platform.machine()
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return {"device": f"cpu ({os.cpu_count()} cores)", "cpu": cpu, "torch": torch.__version__,
+    return {"device": f"cpu ({os.cpu_count()} cores)", "cpu": devices.cpu_model(), "torch": torch.__version__,
             "python": platform.python_version(),
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+
+
+def machine_file(folder: Path, cpu: str) -> Path:
+    """This machine's measurement file in ``folder``: one per CPU model, since ratios differ between
+    models and the appendix shows every machine's side by side.
+
+    >>> machine_file(Path("data/benchmarks"), "Intel(R) Xeon(R) Processor").name
+    'speed-cpu-intel-xeon-processor.json'
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", cpu.lower().replace("(r)", "").replace("(tm)", "")).strip("-")
+    return folder / f"speed-cpu-{slug}.json"
 
 
 def write_atomically(path: Path, record: dict) -> None:
@@ -849,7 +856,8 @@ def measure(quick: bool, repeats: int, only: str | None = None, regenerated: tup
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, help="write the measurements to this JSON file (atomically)")
+    parser.add_argument("--out", type=Path, help="write the measurements to this JSON file (atomically); a folder: to "
+                                                 "this machine's file in it, speed-cpu-<CPU model>.json")
     parser.add_argument("--quick", action="store_true", help="tiny settings, to check that the script runs")
     parser.add_argument("--repeats", type=int, default=3, help="best of this many interleaved repeats")
     parser.add_argument("--reuse", type=Path, help="re-derive totals and verdicts from this file's measurements")
@@ -860,6 +868,8 @@ def main() -> None:
     parser.add_argument("--figure", default=REGENERATED[1],
                         help=f"its figure (default {REGENERATED[1]}); 'all' for every figure of the paper")
     args = parser.parse_args()
+    if args.out and args.out.is_dir():
+        args.out = machine_file(args.out, devices.cpu_model())
     if args.reuse:
         record = json.loads(args.reuse.read_text())
     else:

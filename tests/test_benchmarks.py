@@ -26,6 +26,11 @@ def test_the_doctests_of_the_script_pass():
     assert doctest.testmod(speed).failed == 0
 
 
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_a_measurement_file_is_named_after_the_cpu_it_was_measured_on(path):
+    assert path == speed.machine_file(path.parent, json.loads(path.read_text())["cpu"])
+
+
 @pytest.mark.parametrize("steps, every, unit, per_epoch, expected", [
     (0, 5, "step", 3, 1),  # only the evaluation before the first step
     (10, 5, "step", 3, 3),  # 0, 5, 10

@@ -7,7 +7,7 @@ data set's shape), and its kernel launches per training step (the aten operators
 forward-backward, counted the same way); the examples it trains on at its full budget (the epochs
 times the training set, or the steps times the batch size, whichever ends first; with a batch size
 that grows, the epochs, and at most the steps at the first batch size); one more forward per example
-for a line search (Armijo's trials, 1.01-1.04 per step in ``data/benchmarks/speed-cpu.json``), and
+for a line search (Armijo's trials, 1.01-1.04 per step in ``data/benchmarks/speed-cpu-amd-epyc.json``), and
 half a step's operators; and its measurement passes (per evaluation, one forward over the training
 set for the ``train_*`` metrics, one over the test set for the ``test_*`` ones, one forward-backward
 over the training set for each other metric). Runs that stop at a target stop earlier: every estimate is at the full budget, an upper
