@@ -779,10 +779,12 @@ def other_sweeps() -> list[str]:
     return found
 
 
-def busy_seconds() -> float:
-    """CPU seconds every process on the machine has used since boot (/proc/stat)."""
+def busy_seconds() -> tuple[float, float]:
+    """CPU seconds every process on the machine has used since boot, and of them the seconds the
+    hypervisor gave to other machines while this one had work ("steal"; /proc/stat)."""
     user, nice, system, _, _, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq + steal) / tick, steal / tick
 
 
 def own_seconds() -> float:
@@ -793,11 +795,15 @@ def own_seconds() -> float:
 
 def timed_section(function: Callable[[], dict]) -> dict:
     """``function()``'s result, with its wall time and the CPU seconds that other processes used
-    meanwhile (the machine's busy time less this process tree's): near 0 on a quiet machine."""
-    busy, own, start = busy_seconds(), own_seconds(), time.perf_counter()
+    meanwhile (the machine's busy time less this process tree's): near 0 on a quiet machine;
+    ``steal_s`` is the part of them a virtual machine's host gave to its other guests, which no
+    rerun on this machine can avoid."""
+    (busy, steal), own, start = busy_seconds(), own_seconds(), time.perf_counter()
     result = function()
-    others = (busy_seconds() - busy) - (own_seconds() - own)
-    return {**result, "wall_s": time.perf_counter() - start, "others_cpu_s": max(0.0, others)}
+    (busy_after, steal_after) = busy_seconds()
+    others = (busy_after - busy) - (own_seconds() - own)
+    return {**result, "wall_s": time.perf_counter() - start, "others_cpu_s": max(0.0, others),
+            "steal_s": steal_after - steal}
 
 
 def machine() -> dict:
@@ -848,7 +854,8 @@ def measure(quick: bool, repeats: int, only: str | None = None, regenerated: tup
         print(title)
         with pinned_threads(1) if pinned else contextlib.nullcontext():
             record[name] = timed_section(section)
-        print(f"  {name}: {record[name]['wall_s']:.0f} s, other processes used {record[name]['others_cpu_s']:.1f} CPU-s")
+        print(f"  {name}: {record[name]['wall_s']:.0f} s, other processes used {record[name]['others_cpu_s']:.1f} CPU-s "
+              f"(of them the host's other guests, steal: {record[name]['steal_s']:.1f})")
     record["load_after"] = os.getloadavg()[0]
     record["other_sweeps_after"] = other_sweeps()
     return record
@@ -891,8 +898,11 @@ def main() -> None:
         print(f"  {name}: {'met' if goal['met'] else 'NOT met'} ({', '.join(f'{v:.3g}' for v in goal['values'])} vs "
               f"{'>=' if goal['at_least'] else '<='} {goal['goal']})")
     if record["other_sweeps_before"] or record["busy_sections"]:
+        stolen = ", ".join(f"{name} {record[name]['steal_s']:.1f} of {record[name]['others_cpu_s']:.1f} CPU-s"
+                           for name in record["busy_sections"] if "steal_s" in record[name])
         print(f"WARNING: other processes ran during {', '.join(record['busy_sections']) or 'the run'} (other sweeps: "
-              f"{len(record['other_sweeps_before'])}): those ratios are not worth keeping; rerun on an idle machine")
+              f"{len(record['other_sweeps_before'])}; the host's other guests, steal: {stolen or 'none'}): those "
+              "ratios are not worth keeping; rerun on an idle machine (steal comes from outside it)")
     if args.out:
         write_atomically(args.out, record)
 
