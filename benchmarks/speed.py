@@ -898,7 +898,7 @@ def main() -> None:
         print(f"  {name}: {'met' if goal['met'] else 'NOT met'} ({', '.join(f'{v:.3g}' for v in goal['values'])} vs "
               f"{'>=' if goal['at_least'] else '<='} {goal['goal']})")
     if record["other_sweeps_before"] or record["busy_sections"]:
-        stolen = ", ".join(f"{name} {record[name]['steal_s']:.1f} of {record[name]['others_cpu_s']:.1f} CPU-s"
+        stolen = ", ".join(f"{name} {record[name]['steal_s']:.1f} CPU-s (others in all: {record[name]['others_cpu_s']:.1f})"
                            for name in record["busy_sections"] if "steal_s" in record[name])
         print(f"WARNING: other processes ran during {', '.join(record['busy_sections']) or 'the run'} (other sweeps: "
               f"{len(record['other_sweeps_before'])}; the host's other guests, steal: {stolen or 'none'}): those "
