@@ -3,8 +3,8 @@ re-executed against the stored results, and a missing result is an error naming 
 a silent training. Tests that train on purpose say so with their own store or environment.
 
 `make test` spreads the tests over every core (pytest-xdist, ``-n auto --dist loadgroup``) one
-by one, except for the groups below, each run in order on one worker; the tests marked ``slow``
-(those that train) start first, so that no worker is left with a long one at the end."""
+by one, except for the groups below, each run in order on one worker; of the single tests, those
+marked ``slow`` (they train) start first, so that no worker is left with a long one at the end."""
 
 import os
 
@@ -40,8 +40,11 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def pytest_collection_modifyitems(items):
-    """The ``slow`` tests first (a stable sort: each group keeps its order). xdist hands out the
-    work units in this order, one at a time to whichever worker is free."""
+    """The ``slow`` tests first (a stable sort: each group keeps its order). xdist (its default
+    ``--loadscope-reorder``) hands out the work units with the most tests first (the notebooks'
+    cells, the modules of SHARED_FIXTURES), then the single tests in this order, one at a time to
+    whichever worker is free: the slow ones before the many short ones, so that no worker is left
+    with a long one at the end."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 

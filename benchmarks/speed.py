@@ -4,7 +4,7 @@ side in one run of this script, written to one file per machine (device and CPU 
     python benchmarks/speed.py --out data/benchmarks/                   # what `make benchmark` runs:
                                                                          # speed-cpu-<CPU model>.json
     python benchmarks/speed.py --quick --out /tmp/speed.json             # tiny settings: checks the script
-    python benchmarks/speed.py --reuse data/benchmarks/speed-cpu-amd-epyc.json --out data/benchmarks/speed-cpu-amd-epyc.json
+    python benchmarks/speed.py --reuse data/benchmarks/speed-cpu-amd-epyc.json --out data/benchmarks/
                                                                          # re-derive the totals only
     python benchmarks/speed.py --only conv --out data/benchmarks/
                                                                          # measure one section again
@@ -24,8 +24,8 @@ Sections (each a function below, each timing its candidates interleaved, best of
 * **shares**: the share of run time spent measuring (evaluation passes, per-step error
   tracking), for a stored config of each study, on a bounded run: the time of one evaluation
   over that of one evaluation interval of training;
-* **sweep**: the wall time of one fixed smoke-scale sweep (Paper 1's figures, 63 runs) into fresh
-  stores on one process, on two processes of one thread each (the local engine's layout), and on
+* **sweep**: the wall time of one fixed smoke-scale sweep (every run of Paper 1's figures at the
+  smoke scale: 63 in the AMD EPYC's file, 68 since) into fresh stores on one process, on two processes of one thread each (the local engine's layout), and on
   one process with two threads;
 * **regenerate** (opt-in, ``--only regenerate [--paper P --figure F|all]``): one figure's (by
   default Paper 1's step sizes, 8 minutes here) or one paper's reduced-scale runs trained
@@ -444,8 +444,8 @@ def sweep_into_empty_store(scale: str, workers: int, threads: int = 1, **chosen)
 
 
 def sweep_section(quick: bool) -> dict:
-    """Wall time of one smoke-scale sweep of Paper 1's figures (63 runs, a few seconds each, MLP and
-    conv) into fresh stores: one process; two processes of one thread each; one process with two threads."""
+    """Wall time of one smoke-scale sweep of Paper 1's figures (every one of their smoke runs, a few
+    seconds each, MLP and conv) into fresh stores: one process; two processes of one thread each; one process with two threads."""
     layouts = {"1 process x 1 thread": (1, 1), ENGINE_LAYOUT: (2, 1), "1 process x 2 threads": (1, 2)}
     chosen = {"paper": "armijo", "figure_name": "mnist-step-sizes" if quick else None}
     rows = []
@@ -823,6 +823,18 @@ def machine_file(folder: Path, cpu: str) -> Path:
     return folder / f"speed-cpu-{slug}.json"
 
 
+def out_path(out: str | None, cpu: str) -> Path | None:
+    """Where ``--out`` puts a record measured on ``cpu``: the file it names, or the machine's file
+    (:func:`machine_file`) in the folder it names (one that exists, or any ending in "/").
+
+    >>> out_path("results/", "AMD EPYC"), out_path("results/speed.json", "AMD EPYC"), out_path(None, "AMD EPYC")
+    (PosixPath('results/speed-cpu-amd-epyc.json'), PosixPath('results/speed.json'), None)
+    """
+    if out is None:
+        return None
+    return machine_file(Path(out), cpu) if out.endswith("/") or Path(out).is_dir() else Path(out)
+
+
 def write_atomically(path: Path, record: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
@@ -863,8 +875,8 @@ def measure(quick: bool, repeats: int, only: str | None = None, regenerated: tup
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, help="write the measurements to this JSON file (atomically); a folder: to "
-                                                 "this machine's file in it, speed-cpu-<CPU model>.json")
+    parser.add_argument("--out", help="write the measurements to this JSON file (atomically); a folder (one that exists, "
+                                      "or ending in /): to the measured machine's file in it, speed-cpu-<CPU model>.json")
     parser.add_argument("--quick", action="store_true", help="tiny settings, to check that the script runs")
     parser.add_argument("--repeats", type=int, default=3, help="best of this many interleaved repeats")
     parser.add_argument("--reuse", type=Path, help="re-derive totals and verdicts from this file's measurements")
@@ -875,17 +887,17 @@ def main() -> None:
     parser.add_argument("--figure", default=REGENERATED[1],
                         help=f"its figure (default {REGENERATED[1]}); 'all' for every figure of the paper")
     args = parser.parse_args()
-    if args.out and args.out.is_dir():
-        args.out = machine_file(args.out, devices.cpu_model())
     if args.reuse:
         record = json.loads(args.reuse.read_text())
+        out = out_path(args.out, record["cpu"])
     else:
         record = measure(args.quick, args.repeats, args.only, (args.paper, None if args.figure == "all" else args.figure))
-        if args.only and args.out and args.out.is_file():  # the section keeps its own date and load
+        out = out_path(args.out, record["cpu"])
+        if args.only and out and out.is_file():  # the section keeps its own date and load
             alone = {k: record[k] for k in ("date", "quick", "load_before", "load_after")}
-            record = {**json.loads(args.out.read_text()), args.only: {**record[args.only], **alone}}
-        if args.out:  # keep the measurements even if the arithmetic below fails
-            write_atomically(args.out, record)
+            record = {**json.loads(out.read_text()), args.only: {**record[args.only], **alone}}
+        if out:  # keep the measurements even if the arithmetic below fails
+            write_atomically(out, record)
     if not {"steps", "armijo", "shares", "sweep"} <= set(record):
         return  # a section measured alone: no totals to derive
     record["totals"] = totals(record)
@@ -898,13 +910,14 @@ def main() -> None:
         print(f"  {name}: {'met' if goal['met'] else 'NOT met'} ({', '.join(f'{v:.3g}' for v in goal['values'])} vs "
               f"{'>=' if goal['at_least'] else '<='} {goal['goal']})")
     if record["other_sweeps_before"] or record["busy_sections"]:
-        stolen = ", ".join(f"{name} {record[name]['steal_s']:.1f} CPU-s (others in all: {record[name]['others_cpu_s']:.1f})"
+        stolen = ", ".join(f"{name} {min(record[name]['steal_s'], record[name]['others_cpu_s']):.1f} of "
+                           f"{record[name]['others_cpu_s']:.1f} CPU-s"
                            for name in record["busy_sections"] if "steal_s" in record[name])
         print(f"WARNING: other processes ran during {', '.join(record['busy_sections']) or 'the run'} (other sweeps: "
               f"{len(record['other_sweeps_before'])}; the host's other guests, steal: {stolen or 'none'}): those "
               "ratios are not worth keeping; rerun on an idle machine (steal comes from outside it)")
-    if args.out:
-        write_atomically(args.out, record)
+    if out:
+        write_atomically(out, record)
 
 
 if __name__ == "__main__":

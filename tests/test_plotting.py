@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from critbatch.plotting import band, legend_with_notes, mark_early_ends, mark_unfinished, use_house_style
+from critbatch.plotting import WHITEGRID, band, legend_with_notes, mark_early_ends, mark_unfinished, use_house_style
 from critbatch.store import Result
 
 
@@ -37,6 +37,7 @@ def styled(apply) -> tuple[dict, dict]:
         finally:
             matplotlib.colors.colorConverter.colors.clear()
             matplotlib.colors.colorConverter.colors.update(codes)
+            matplotlib.colors.colorConverter.colors.cache.clear()
 
 
 def test_the_house_style_is_seaborns_theme_without_importing_seaborn():
@@ -48,6 +49,8 @@ def test_the_house_style_is_seaborns_theme_without_importing_seaborn():
     differ = {k for k in ours if ours[k] != theirs[k]}
     assert differ == {"image.cmap"}, differ  # seaborn's "rocket" colormap; no figure draws an image
     assert our_codes == their_codes
+    seaborns = {**sns.axes_style("whitegrid"), **sns.plotting_context("notebook")}
+    assert set(seaborns) - set(WHITEGRID) == {"image.cmap"}, "every setting of seaborn's, not only those off the defaults"
     code = "import critbatch.plotting, sys; print('seaborn' in sys.modules, 'scipy' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split() == [
         "False", "False"]
