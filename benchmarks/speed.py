@@ -25,8 +25,8 @@ Sections (each a function below, each timing its candidates interleaved, best of
   tracking), for a stored config of each study, on a bounded run: the time of one evaluation
   over that of one evaluation interval of training;
 * **sweep**: the wall time of one fixed smoke-scale sweep (every run of Paper 1's figures at the
-  smoke scale: 63 in the AMD EPYC's file, 68 since) into fresh stores on one process, on two processes of one thread each (the local engine's layout), and on
-  one process with two threads;
+  smoke scale; each file records how many) into fresh stores on one process, on two processes of
+  one thread each (the local engine's layout), and on one process with two threads;
 * **regenerate** (opt-in, ``--only regenerate [--paper P --figure F|all]``): one figure's (by
   default Paper 1's step sizes, 8 minutes here) or one paper's reduced-scale runs trained
   from an empty store on every core, timed, and compared bit for bit with the stored results;
@@ -445,7 +445,8 @@ def sweep_into_empty_store(scale: str, workers: int, threads: int = 1, **chosen)
 
 def sweep_section(quick: bool) -> dict:
     """Wall time of one smoke-scale sweep of Paper 1's figures (every one of their smoke runs, a few
-    seconds each, MLP and conv) into fresh stores: one process; two processes of one thread each; one process with two threads."""
+    seconds each, MLP and conv) into fresh stores: one process; two processes of one thread each;
+    one process with two threads."""
     layouts = {"1 process x 1 thread": (1, 1), ENGINE_LAYOUT: (2, 1), "1 process x 2 threads": (1, 2)}
     chosen = {"paper": "armijo", "figure_name": "mnist-step-sizes" if quick else None}
     rows = []
